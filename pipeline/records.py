@@ -1,0 +1,115 @@
+"""Plain records that flow between the stages of the job.
+
+They are dataclasses of builtins so Beam pickles them cheaply and unit tests build them by hand.
+"""
+from __future__ import annotations
+
+import dataclasses
+
+# MediaWiki's canonical English namespace names and aliases, valid on every wiki in any language
+# (a German page may write [[Image:x.jpg]] or [[Datei:x.jpg]]), but not listed in <siteinfo>.
+CANONICAL_NAMESPACES = {
+    "media": -2, "special": -1, "talk": 1, "user": 2, "user talk": 3, "project": 4,
+    "project talk": 5, "file": 6, "image": 6, "file talk": 7, "image talk": 7, "mediawiki": 8,
+    "mediawiki talk": 9, "template": 10, "template talk": 11, "help": 12, "help talk": 13,
+    "category": 14, "category talk": 15,
+}
+
+
+@dataclasses.dataclass(frozen=True)
+class SiteInfo:
+    """What a dump says about its wiki in `<siteinfo>`: needed to handle any language's dump."""
+
+    dbname: str = ""
+    case: str = "first-letter"  # 'first-letter' or 'case-sensitive'
+    namespaces: tuple[tuple[int, str], ...] = ()  # (key, local name); main namespace has ''
+    namespace_cases: tuple[tuple[int, str], ...] = ()
+
+    def namespace_names(self) -> dict[str, int]:
+        """Namespace name (case-folded), local or canonical English -> key."""
+        names = dict(CANONICAL_NAMESPACES)
+        names.update({name.casefold(): key for key, name in self.namespaces if name})
+        return names
+
+    def case_of(self, namespace: int) -> str:
+        return dict(self.namespace_cases).get(namespace, self.case)
+
+
+@dataclasses.dataclass(frozen=True)
+class RawPage:
+    """One `<page>...</page>` element, as bytes, cut out of a dump without parsing the whole file."""
+
+    source: str  # the dump file it came from
+    record: str  # where in that file, for error messages: e.g. 'page 17' or 'stream@123456 page 3'
+    xml: bytes
+
+
+@dataclasses.dataclass(frozen=True)
+class ReadProblem:
+    """Something the reader could not turn into a page: a broken page, a cut file, an empty file.
+
+    `is_page` says whether a page was (partly) read, so that page buckets still add up.
+    """
+
+    source: str
+    record: str
+    reason: str
+    is_page: bool = False
+    page_id: int | None = None
+    title: str | None = None
+
+
+@dataclasses.dataclass(frozen=True)
+class Link:
+    """An internal link inside an article's text: where it sits and where it points."""
+
+    target: str  # normalized title (the join key)
+    anchor: str
+    section: int
+    passage: int
+    sentence: int
+    start: int  # character span of the anchor inside its sentence
+    end: int
+
+
+@dataclasses.dataclass(frozen=True)
+class Section:
+    heading: str  # '' for the lead
+    path: tuple[str, ...]  # headings from the top level down to this one
+    level: int  # 0 for the lead, else the heading level (2 for '== x ==')
+    is_lead: bool
+    passages: tuple[tuple[str, ...], ...]  # paragraphs, each a tuple of sentences
+
+
+@dataclasses.dataclass(frozen=True)
+class Article:
+    id: int
+    title: str
+    sections: tuple[Section, ...]  # the lead first
+    links: tuple[Link, ...]
+    source: str = ""
+
+
+@dataclasses.dataclass(frozen=True)
+class Redirect:
+    id: int
+    title: str
+    target: str  # normalized title
+
+
+@dataclasses.dataclass(frozen=True)
+class Skip:
+    """A page that is not an article: filtered (`skipped`) or broken (`failed`), with its reason."""
+
+    outcome: str  # 'skipped' or 'failed'
+    stage: str  # 'read', 'filter', 'parse'
+    reason: str  # short, countable: 'namespace', 'disambiguation', 'timeout', ...
+    detail: str = ""
+    page_id: int | None = None
+    title: str | None = None
+    source: str = ""
+    record: str = ""
+
+    @property
+    def bucket(self) -> str:
+        return f"{self.outcome}:{self.reason}"

@@ -1,0 +1,232 @@
+"""Wikitext of one article -> sections, passages, sentences and links (a pure function).
+
+mwparserfromhell parses only what `wikitext_strip` leaves: headings, links, formatting tags and
+text. Link anchors are kept as text and every internal link keeps its character span through
+cleaning and sentence splitting.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+import time
+
+from pipeline import spans as span_ops
+from pipeline.records import Link, Section, SiteInfo
+from pipeline.sentences import split_sentences
+from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, parse_title
+from pipeline.wikitext_strip import Stripped, strip_wikitext
+
+_STYLE_QUOTES = re.compile(r"'{2,}")
+_LINK_TRAIL = re.compile(r"[a-z]+")
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
+_CLEANUPS = (
+    (re.compile(r"\s+"), " "),
+    # Brackets emptied by removed templates ("Anarchism ( ; from Greek ...").
+    (re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)"), ""),
+    (re.compile(r"\(\s*[,;:]\s*"), "("),
+    (re.compile(r" +(?=[,.;:!?)])"), ""),
+    (re.compile(r"\s+"), " "),
+)
+_LINE_BREAK_TAGS = frozenset({"br", "hr", "p", "div"})
+_DROPPED_TAGS = frozenset({"ref", "references", "math", "table", "gallery", "nowiki"})
+
+
+class ParseTimeout(Exception):
+    """Raised when a page takes longer than its parse budget."""
+
+
+@dataclasses.dataclass(frozen=True)
+class TextConfig:
+    drop_sections: tuple[str, ...] = (
+        "references", "external links", "see also", "further reading", "notes", "bibliography",
+        "sources", "footnotes", "citations", "notes and references", "works cited",
+    )
+    min_passage_chars: int = 20
+
+
+@dataclasses.dataclass
+class _RawSection:
+    heading: str
+    level: int
+    parts: list[str] = dataclasses.field(default_factory=list)
+    length: int = 0
+    links: list[tuple[int, int, str]] = dataclasses.field(default_factory=list)
+
+    def append(self, text: str) -> None:
+        self.parts.append(text)
+        self.length += len(text)
+
+    def text(self) -> str:
+        return "".join(self.parts)
+
+
+class _Walker:
+    """Flattens a mwparserfromhell tree into sections of plain text with link spans."""
+
+    def __init__(self, site: SiteInfo, deadline: float):
+        self.site = site
+        self.names = site.namespace_names()
+        self.deadline = deadline
+        self.sections = [_RawSection("", 0)]
+        self.trailing_link: tuple[int, int, str] | None = None
+        self.visited = 0
+
+    def walk(self, nodes) -> None:
+        from mwparserfromhell import nodes as n
+
+        for node in nodes:
+            self.visited += 1
+            if self.visited % 2000 == 0 and time.monotonic() > self.deadline:
+                raise ParseTimeout("page took longer than its parse budget")
+            if isinstance(node, n.Text):
+                self._text(str(node.value))
+            elif isinstance(node, n.Wikilink):
+                self._wikilink(node)
+            elif isinstance(node, n.Heading):
+                self._heading(node)
+            elif isinstance(node, n.HTMLEntity):
+                self._text(node.normalize())
+            elif isinstance(node, n.ExternalLink):
+                if node.title:
+                    self.walk(node.title.nodes)
+            elif isinstance(node, n.Tag):
+                self._tag(node)
+            # Templates, arguments and comments left by broken markup carry no article text.
+
+    def _text(self, text: str) -> None:
+        text = _STYLE_QUOTES.sub("", text)
+        section = self.sections[-1]
+        if self.trailing_link is not None:
+            start, end, target = self.trailing_link
+            trail = _LINK_TRAIL.match(text)
+            if trail and section.length == end:
+                section.links[-1] = (start, end + trail.end(), target)
+            self.trailing_link = None
+        section.append(text)
+
+    def _wikilink(self, node) -> None:
+        raw_target = str(node.title)
+        title = parse_title(raw_target, self.site, self.names)
+        if title.interwiki or title.namespace in FILE_NAMESPACES:
+            return
+        if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
+            return
+        section = self.sections[-1]
+        start = section.length
+        if node.text is not None and str(node.text).strip():
+            self.walk(node.text.nodes)
+        else:
+            self._text(raw_target.strip().lstrip(":"))
+        end = section.length
+        if title.namespace == MAIN_NAMESPACE and title.text and end > start:
+            section.links.append((start, end, title.key))
+            self.trailing_link = (start, end, title.key)
+
+    def _heading(self, node) -> None:
+        heading = _heading_text(node.title)
+        self.sections.append(_RawSection(heading, node.level))
+
+    def _tag(self, node) -> None:
+        tag = str(node.tag).strip().lower()
+        if tag in _DROPPED_TAGS:
+            return
+        if tag in _LINE_BREAK_TAGS:
+            self.sections[-1].append("\n")
+        if node.contents is not None and not node.self_closing:
+            self.walk(node.contents.nodes)
+        if tag in _LINE_BREAK_TAGS:
+            self.sections[-1].append("\n")
+
+
+def _heading_text(wikicode) -> str:
+    return " ".join(_STYLE_QUOTES.sub("", wikicode.strip_code()).split())
+
+
+def _paragraphs(text: str, links: list[tuple[int, int, str]]):
+    """Split section text at blank lines; yield (paragraph text, [(start, end, target)])."""
+    start = 0
+    bounds = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [(len(text), len(text))]
+    for cut_start, cut_end in bounds:
+        inside = [(s - start, e - start, t) for s, e, t in links if start <= s and e <= cut_start]
+        yield text[start:cut_start], inside
+        start = cut_end
+
+
+def _clean_paragraph(text: str, links: list[tuple[int, int, str]]):
+    spans = [(s, e) for s, e, _ in links]
+    for pattern, replacement in _CLEANUPS:
+        text, spans = span_ops.substitute(text, spans, pattern, replacement)
+    text, spans = span_ops.strip(text, spans)
+    return text, [(s, e, t) for (s, e), (_, _, t) in zip(spans, links) if e > s]
+
+
+def _section_paths(raw_sections: list[_RawSection]) -> list[tuple[str, ...]]:
+    paths, stack = [], []  # stack of (level, heading)
+    for section in raw_sections:
+        if section.level == 0:
+            paths.append(())
+            continue
+        while stack and stack[-1][0] >= section.level:
+            stack.pop()
+        stack.append((section.level, section.heading))
+        paths.append(tuple(h for _, h in stack))
+    return paths
+
+
+def parse_wikitext(wikitext: str, site: SiteInfo, config: TextConfig = TextConfig(),
+                   deadline: float = float("inf")) -> tuple[tuple[Section, ...], tuple[Link, ...]]:
+    """Sections (the lead first, always present) and the internal links of an article's wikitext."""
+    return parse_stripped(strip_wikitext(wikitext), site, config, deadline)
+
+
+def parse_stripped(stripped: Stripped, site: SiteInfo, config: TextConfig = TextConfig(),
+                   deadline: float = float("inf")) -> tuple[tuple[Section, ...], tuple[Link, ...]]:
+    """`parse_wikitext` for text that `strip_wikitext` already cleaned."""
+    import mwparserfromhell
+
+    if time.monotonic() > deadline:
+        raise ParseTimeout("page took longer than its parse budget (while stripping)")
+    walker = _Walker(site, deadline)
+    walker.walk(mwparserfromhell.parse(stripped.text, skip_style_tags=True).nodes)
+    return assemble_sections(walker.sections, config)
+
+
+def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):
+    """Paragraphs -> cleaned passages -> sentences, with each link placed in its sentence."""
+    dropped = {name.casefold() for name in config.drop_sections}
+    sections: list[Section] = []
+    links: list[Link] = []
+    for raw, path in zip(raw_sections, _section_paths(raw_sections)):
+        if path and path[0].casefold() in dropped:
+            continue
+        section_index = len(sections)
+        passages = []
+        for paragraph, para_links in _paragraphs(raw.text(), raw.links):
+            text, para_links = _clean_paragraph(paragraph, para_links)
+            if len(text) < config.min_passage_chars or not any(c.isalpha() for c in text):
+                continue
+            sentence_spans = split_sentences(text)
+            passage_index = len(passages)
+            passages.append(tuple(text[s:e] for s, e in sentence_spans))
+            links.extend(_place_links(para_links, sentence_spans, text,
+                                      section_index, passage_index))
+        if passages or raw.level == 0:
+            sections.append(Section(heading=raw.heading, path=path, level=raw.level,
+                                    is_lead=raw.level == 0, passages=tuple(passages)))
+    return tuple(sections), tuple(links)
+
+
+def _place_links(para_links, sentence_spans, text, section_index, passage_index):
+    starts = [s for s, _ in sentence_spans]
+    import bisect
+
+    for start, end, target in para_links:
+        i = bisect.bisect_right(starts, start) - 1
+        if i < 0:
+            continue
+        s_start, s_end = sentence_spans[i]
+        end = min(end, s_end)
+        if end <= start:
+            continue
+        yield Link(target=target, anchor=text[start:end], section=section_index,
+                   passage=passage_index, sentence=i, start=start - s_start, end=end - s_start)

@@ -1,0 +1,109 @@
+"""Remove the wikitext that never becomes article text, before mwparserfromhell sees the page.
+
+Templates, references, tables, comments and opaque tags are most of a Wikipedia page's wikitext.
+Parsing them into node trees only to throw the trees away is most of the cost of a full parse, so
+they are cut here by linear scans. `tests/test_wikitext_strip.py` checks that the result equals
+removing the same nodes from mwparserfromhell's full parse.
+"""
+from __future__ import annotations
+
+import dataclasses
+import re
+
+# Tags whose content is not prose: dropped with their content.
+OPAQUE_TAGS = (
+    "ref", "references", "math", "chem", "ce", "score", "syntaxhighlight", "source", "pre",
+    "gallery", "imagemap", "timeline", "graph", "mapframe", "maplink", "templatedata", "table",
+    "hiero", "inputbox", "categorytree", "nowiki", "noinclude", "includeonly", "onlyinclude",
+    "templatestyles", "indicator",
+)
+_TAG_ALTERNATION = "|".join(OPAQUE_TAGS)
+_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
+_OPAQUE_BLOCK = re.compile(
+    rf"<({_TAG_ALTERNATION})\b[^>]*?(?:/>|>.*?</\1\s*>)", re.S | re.I)
+_STRAY_OPAQUE_TAG = re.compile(rf"</?(?:{_TAG_ALTERNATION})\b[^>]*>", re.I)
+_BRACE_RUN = re.compile(r"\{\{+|\}\}+")
+_MAGIC_WORD = re.compile(r"__[A-Z]+__")
+_TABLE_OPEN = re.compile(r"^[ \t:]*\{\|", re.M)
+_TABLE_LINE = re.compile(r"^[ \t:]*(\{\||\|\})", re.M)
+_LIST_LINE = re.compile(r"^[*#;:][^\n]*\n?", re.M)
+_TEMPLATE_NAME = re.compile(r"\{\{\s*([^|{}\n]*)")
+
+
+@dataclasses.dataclass
+class Stripped:
+    text: str
+    template_names: list[str]  # top-level templates, as written (used to spot disambiguation pages)
+    magic_words: set[str]
+
+
+def _cut(text: str, regions: list[tuple[int, int]]) -> str:
+    if not regions:
+        return text
+    out, last = [], 0
+    for start, end in regions:
+        out.append(text[last:start])
+        last = end
+    out.append(text[last:])
+    return "".join(out)
+
+
+def template_regions(text: str) -> list[tuple[int, int]]:
+    """Outermost `{{...}}` / `{{{...}}}` regions, matched as MediaWiki's preprocessor does with runs
+    of braces; an unclosed opening run is left as text."""
+    regions: list[tuple[int, int]] = []
+    stack: list[list[int]] = []  # [position of run start, braces still open in this run]
+    for match in _BRACE_RUN.finditer(text):
+        run = match.end() - match.start()
+        if match.group()[0] == "{":
+            stack.append([match.start(), run])
+            continue
+        while run >= 2 and stack:
+            top = stack[-1]
+            used = 3 if run >= 3 and top[1] >= 3 else 2
+            top[1] -= used
+            run -= used
+            if top[1] < 2:
+                opened_at = top[0]
+                stack.pop()
+                if not stack:
+                    end = match.end() - run
+                    while regions and regions[-1][0] >= opened_at:
+                        regions.pop()
+                    regions.append((opened_at, end))
+    return regions
+
+
+def table_regions(text: str) -> list[tuple[int, int]]:
+    """Outermost `{| ... |}` tables (nested tables included); an unclosed table runs to the end."""
+    regions: list[tuple[int, int]] = []
+    depth, start = 0, 0
+    for match in _TABLE_LINE.finditer(text):
+        if match.group(1) == "{|":
+            if depth == 0:
+                start = match.start()
+            depth += 1
+        elif depth:
+            depth -= 1
+            if depth == 0:
+                line_end = text.find("\n", match.end())
+                regions.append((start, len(text) if line_end < 0 else line_end))
+    if depth:
+        regions.append((start, len(text)))
+    return regions
+
+
+def strip_wikitext(wikitext: str) -> Stripped:
+    """Comments, opaque tags, templates, tables, magic words and list lines removed."""
+    text = _COMMENT.sub("", wikitext)
+    text = _OPAQUE_BLOCK.sub("", text)
+    text = _STRAY_OPAQUE_TAG.sub("", text)
+    regions = template_regions(text)
+    names = [m.group(1).strip() for m in (_TEMPLATE_NAME.match(text, s) for s, _ in regions) if m]
+    text = _cut(text, regions)
+    magic = set(_MAGIC_WORD.findall(text))
+    text = _MAGIC_WORD.sub("", text)
+    if _TABLE_OPEN.search(text):
+        text = _cut(text, table_regions(text))
+    text = _LIST_LINE.sub("", text)
+    return Stripped(text=text, template_names=names, magic_words=magic)

@@ -1,0 +1,1 @@
+"""The one definition of every on-disk format of wikipairs. Pipeline, trainer and CLI import it."""

@@ -1,0 +1,96 @@
+"""Arrow schemas of the corpus tables the corpus stage writes as Parquet under `--output_dir`.
+
+articles/    one row per kept article: sections -> passages -> sentences, outbound and inbound links
+links/       one row per internal link whose target resolved to an article
+redirects/   one row per redirect page, with the article it resolves to (null if it does not)
+dead_letter/ one row per page or file the job could not use, with the stage and the reason
+corpus_stats.json  counts: every page read lands in exactly one bucket
+"""
+from __future__ import annotations
+
+import pyarrow as pa
+
+CORPUS_SCHEMA_VERSION = 1
+
+TABLES = ("articles", "links", "redirects", "dead_letter")
+STATS_FILE = "corpus_stats.json"
+
+SECTION = pa.struct([
+    ("heading", pa.string()),
+    ("path", pa.list_(pa.string())),
+    ("level", pa.int32()),
+    ("is_lead", pa.bool_()),
+    ("passages", pa.list_(pa.list_(pa.string()))),  # passage -> sentences
+])
+
+LINK_IN_ARTICLE = pa.struct([
+    ("target_title", pa.string()),
+    ("target_id", pa.int64()),  # null when the target is missing from the dump
+    ("anchor", pa.string()),
+    ("section", pa.int32()),
+    ("passage", pa.int32()),
+    ("sentence", pa.int32()),
+    ("start", pa.int32()),  # character span of the anchor in its sentence
+    ("end", pa.int32()),
+])
+
+INBOUND_LINK = pa.struct([
+    ("source_id", pa.int64()),
+    ("section", pa.int32()),
+    ("passage", pa.int32()),
+    ("sentence", pa.int32()),
+])
+
+ARTICLES = pa.schema([
+    ("id", pa.int64()),
+    ("title", pa.string()),
+    ("sections", pa.list_(SECTION)),  # the lead (is_lead) first
+    ("links", pa.list_(LINK_IN_ARTICLE)),
+    ("inbound_links", pa.list_(INBOUND_LINK)),
+    ("source", pa.string()),
+])
+
+LINKS = pa.schema([
+    ("source_id", pa.int64()),
+    ("section", pa.int32()),
+    ("passage", pa.int32()),
+    ("sentence", pa.int32()),
+    ("anchor", pa.string()),
+    ("target_title", pa.string()),
+    ("target_id", pa.int64()),
+    ("via_redirect", pa.bool_()),
+])
+
+REDIRECTS = pa.schema([
+    ("id", pa.int64()),
+    ("title", pa.string()),
+    ("target_title", pa.string()),
+    ("target_id", pa.int64()),  # null when unresolved
+    ("status", pa.string()),  # 'resolved', 'missing', 'cycle', 'too_long'
+])
+
+DEAD_LETTER = pa.schema([
+    ("page_id", pa.int64()),
+    ("title", pa.string()),
+    ("stage", pa.string()),  # 'read' or 'parse'
+    ("reason", pa.string()),
+    ("detail", pa.string()),
+    ("source", pa.string()),  # the dump file
+    ("record", pa.string()),  # where in that file
+])
+
+SCHEMAS = {"articles": ARTICLES, "links": LINKS, "redirects": REDIRECTS, "dead_letter": DEAD_LETTER}
+
+
+def read_table(output_dir: str, name: str) -> pa.Table:
+    """All Parquet shards of one corpus table (local or gs://), in the declared schema."""
+    import pyarrow.parquet as pq
+    from apache_beam.io.filesystems import FileSystems
+
+    pattern = FileSystems.join(output_dir, name, "*.parquet")
+    paths = sorted(m.path for m in FileSystems.match([pattern])[0].metadata_list)
+    tables = []
+    for path in paths:
+        with FileSystems.open(path) as handle:
+            tables.append(pq.read_table(handle, schema=SCHEMAS[name]))
+    return pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table()

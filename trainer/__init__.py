@@ -1,0 +1,1 @@
+"""The two-tower trainer (a later issue)."""
