@@ -83,9 +83,15 @@ class ParsePages(beam.DoFn):
 
 
 def _site_of(path: str):
+    """A file's <siteinfo>; a file too broken to show one still gets MediaWiki's defaults, and
+    its breakage is reported by the reader as a dead-letter row."""
     from pipeline.dump_reader import read_siteinfo
+    from pipeline.records import SiteInfo
 
-    return path, read_siteinfo(path)
+    try:
+        return path, read_siteinfo(path)
+    except Exception:  # noqa: BLE001 - the reader reports what is wrong with the file
+        return path, SiteInfo()
 
 
 def _plan(patterns, target_bytes):

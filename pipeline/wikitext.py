@@ -17,6 +17,8 @@ from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE,
 from pipeline.wikitext_strip import Stripped, strip_wikitext
 
 _STYLE_QUOTES = re.compile(r"'{2,}")
+# HTML tags that reach the text because their other half was cut with a template or table.
+_STRAY_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*\b[^<>]*>")
 _LINK_TRAIL = re.compile(r"[a-z]+")
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 _CLEANUPS = (
@@ -60,6 +62,11 @@ class _RawSection:
         return "".join(self.parts)
 
 
+def _check(deadline: float, stage: str) -> None:
+    if time.monotonic() > deadline:
+        raise ParseTimeout(f"page took longer than its parse budget (while {stage})")
+
+
 class _Walker:
     """Flattens a mwparserfromhell tree into sections of plain text with link spans."""
 
@@ -76,8 +83,8 @@ class _Walker:
 
         for node in nodes:
             self.visited += 1
-            if self.visited % 2000 == 0 and time.monotonic() > self.deadline:
-                raise ParseTimeout("page took longer than its parse budget")
+            if self.visited % 2000 == 0:
+                _check(self.deadline, "walking the parse tree")
             if isinstance(node, n.Text):
                 self._text(str(node.value))
             elif isinstance(node, n.Wikilink):
@@ -94,7 +101,7 @@ class _Walker:
             # Templates, arguments and comments left by broken markup carry no article text.
 
     def _text(self, text: str) -> None:
-        text = _STYLE_QUOTES.sub("", text)
+        text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text))
         section = self.sections[-1]
         if self.trailing_link is not None:
             start, end, target = self.trailing_link
@@ -184,10 +191,11 @@ def parse_stripped(stripped: Stripped, site: SiteInfo, config: TextConfig = Text
     """`parse_wikitext` for text that `strip_wikitext` already cleaned."""
     import mwparserfromhell
 
-    if time.monotonic() > deadline:
-        raise ParseTimeout("page took longer than its parse budget (while stripping)")
+    _check(deadline, "stripping")
+    tree = mwparserfromhell.parse(stripped.text, skip_style_tags=True)
+    _check(deadline, "parsing")
     walker = _Walker(site, deadline)
-    walker.walk(mwparserfromhell.parse(stripped.text, skip_style_tags=True).nodes)
+    walker.walk(tree.nodes)
     return assemble_sections(walker.sections, config)
 
 

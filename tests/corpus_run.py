@@ -1,0 +1,22 @@
+"""Run the corpus stage in a Beam TestPipeline and read its outputs back, for the tests."""
+from __future__ import annotations
+
+import json
+import pathlib
+
+from apache_beam.testing.test_pipeline import TestPipeline
+
+from pipeline.corpus import CorpusConfig
+from pipeline.run import build
+from schemas.corpus import STATS_FILE, TABLES, read_table
+
+
+def run_corpus(inputs: list[str], output_dir: pathlib.Path, *beam_args: str, **config) -> dict:
+    """Run the job and return {'articles': [rows], ..., 'stats': {...}}."""
+    options = list(beam_args) or ["--direct_running_mode=in_memory"]
+    corpus = CorpusConfig(inputs=tuple(inputs), output_dir=str(output_dir), **config)
+    with TestPipeline(argv=["--runner=DirectRunner", *options]) as pipeline:
+        build(pipeline, corpus)
+    out = {name: read_table(str(output_dir), name).to_pylist() for name in TABLES}
+    out["stats"] = json.loads((output_dir / STATS_FILE).read_text())
+    return out

@@ -1,0 +1,124 @@
+"""The corpus stage end to end in Beam: the real sample, a hand-made wiki, and broken inputs."""
+from __future__ import annotations
+
+import bz2
+import random
+from xml.sax.saxutils import escape, quoteattr
+
+import pytest
+
+from tests.corpus_run import run_corpus
+from tests.dumpfactory import page_xml, write_dump
+
+
+@pytest.fixture(scope="module")
+def sample_corpus(sample, tmp_path_factory):
+    return run_corpus([sample], tmp_path_factory.mktemp("sample"))
+
+
+def test_every_page_lands_in_one_bucket(sample_corpus):
+    stats = sample_corpus["stats"]
+    assert stats["pages_read"] == 206 == stats["buckets_total"]
+    assert stats["buckets"]["kept:redirect"] == 99
+    assert stats["buckets"]["skipped:namespace"] == 1
+    assert stats["buckets"]["kept:article"] == len(sample_corpus["articles"]) == 96
+    assert len(sample_corpus["redirects"]) == 99
+    assert sample_corpus["dead_letter"] == []
+
+
+def test_sample_links_resolve(sample_corpus):
+    articles = sample_corpus["articles"]
+    in_file = {a["title"] for a in articles} | {r["title"] for r in sample_corpus["redirects"]
+                                                if r["status"] == "resolved"}
+    links = [l for a in articles for l in a["links"]]
+    reachable = [l for l in links if l["target_title"] in in_file]
+    assert len(reachable) > 50
+    resolved = [l for l in reachable if l["target_id"] is not None]
+    assert len(resolved) == len(reachable)  # all of them, a fortiori a majority
+    ids = {a["title"]: a["id"] for a in articles}
+    assert all(ids.get(l["target_title"], l["target_id"]) == l["target_id"] for l in resolved)
+    assert sample_corpus["stats"]["links"]["resolved"] == len(sample_corpus["links"])
+
+
+def test_sample_inbound_links_mirror_outbound(sample_corpus):
+    articles = {a["id"]: a for a in sample_corpus["articles"]}
+    outbound = sorted((a["id"], l["section"], l["passage"], l["sentence"], l["target_id"])
+                      for a in articles.values() for l in a["links"] if l["target_id"] is not None)
+    inbound = sorted((i["source_id"], i["section"], i["passage"], i["sentence"], a["id"])
+                     for a in articles.values() for i in a["inbound_links"])
+    assert outbound == inbound and inbound
+
+
+def test_sample_lead_first(sample_corpus):
+    anarchism = next(a for a in sample_corpus["articles"] if a["title"] == "Anarchism")
+    lead = anarchism["sections"][0]
+    assert lead["is_lead"] and lead["passages"][0][0].startswith("Anarchism is a political")
+
+
+def _redirect_xml(page_id: int, title: str, target: str) -> bytes:
+    return (f"<page><title>{escape(title)}</title><ns>0</ns><id>{page_id}</id>"
+            f"<redirect title={quoteattr(target)} /><revision><id>{page_id + 500}</id>"
+            f"<text>#REDIRECT [[{escape(target)}]]</text></revision></page>").encode()
+
+
+def test_redirect_chains_and_cycles(tmp_path):
+    pages = [
+        page_xml(1, "Alpha", "Alpha is the first letter of the Greek alphabet here."),
+        page_xml(2, "Beta", "Beta links to [[alpha]], to [[Old alpha|the old name]], to "
+                            "[[Older alpha]] and to [[Loop one]] and to [[Nowhere]]."),
+        _redirect_xml(10, "Old alpha", "Alpha"),
+        _redirect_xml(11, "Older alpha", "Old_alpha#History"),
+        _redirect_xml(12, "Loop one", "Loop two"),
+        _redirect_xml(13, "Loop two", "Loop one"),
+        _redirect_xml(14, "Dangling", "Missing page"),
+    ]
+    dump = write_dump(tmp_path / "mini.xml", pages)
+    out = run_corpus([str(dump)], tmp_path / "out")
+    status = {r["title"]: (r["status"], r["target_id"]) for r in out["redirects"]}
+    assert status == {"Old alpha": ("resolved", 1), "Older alpha": ("resolved", 1),
+                      "Loop one": ("cycle", None), "Loop two": ("cycle", None),
+                      "Dangling": ("missing", None)}
+    links = {(l["anchor"], l["target_id"], l["via_redirect"]) for l in out["links"]}
+    assert links == {("alpha", 1, False), ("the old name", 1, True), ("Older alpha", 1, True)}
+    assert out["stats"]["links"] == {"total": 5, "resolved": 3, "via_redirect": 2,
+                                     "missing_target": 2}
+    alpha = next(a for a in out["articles"] if a["title"] == "Alpha")
+    assert [i["source_id"] for i in alpha["inbound_links"]] == [2, 2, 2]
+
+
+def test_bad_inputs_lose_nothing(tmp_path):
+    good = [page_xml(i, f"Good {i}", f"Good page number {i} has enough text.") for i in range(1, 6)]
+    write_dump(tmp_path / "good.xml.bz2", good)
+    # A .bz2 cut in the middle: the pages before the cut are kept and the cut is reported.
+    rng = random.Random(0)
+    words = lambda n: " ".join(f"w{rng.randrange(10**6)}" for _ in range(n))  # noqa: E731
+    many = [page_xml(i, f"Cut {i}", f"Page {i} says {words(5000)}.") for i in range(100, 140)]
+    # bz2 decompresses block by block: small blocks so that the first half holds whole blocks.
+    whole = bz2.compress(b"".join([b"<mediawiki>\n"] + [p + b"\n" for p in many]), 1)
+    (tmp_path / "cut.xml.bz2").write_bytes(whole[: len(whole) // 2])
+    # Malformed XML in the middle of a file, and a non-UTF-8 byte in another page.
+    broken = page_xml(201, "Broken", "x").replace(b"</title>", b"</titel>")
+    latin1 = page_xml(202, "Latin", "Caf\u00e9 au lait is a coffee drink.").replace(
+        "\u00e9".encode(), b"\xe9")
+    middle = [page_xml(200, "Before", "Text before the broken page."), broken, latin1,
+              page_xml(203, "After", "Text after the broken page.")]
+    write_dump(tmp_path / "middle.xml", middle)
+    (tmp_path / "empty.xml").write_bytes(b"")
+
+    out = run_corpus([str(tmp_path / "*.xml*")], tmp_path / "out")
+    titles = {a["title"] for a in out["articles"]}
+    assert {f"Good {i}" for i in range(1, 6)} | {"Before", "After"} <= titles
+    cut_kept = {t for t in titles if t.startswith("Cut ")}
+    assert 0 < len(cut_kept) < 40
+    dead = {(d["source"].rsplit("/", 1)[-1], d["page_id"], d["stage"], d["reason"]): d
+            for d in out["dead_letter"]}
+    assert ("middle.xml", 201, "parse", "malformed_xml") in dead
+    assert ("middle.xml", 202, "parse", "malformed_xml") in dead
+    cut = [d for key, d in dead.items() if key[0] == "cut.xml.bz2"]
+    assert len(cut) == 1 and "truncated" in cut[0]["detail"]
+    empty = [d for key, d in dead.items() if key[0] == "empty.xml"]
+    assert len(empty) == 1 and "empty" in empty[0]["detail"]
+    assert all(d["record"] for d in out["dead_letter"])
+    stats = out["stats"]
+    assert stats["pages_read"] == stats["buckets_total"]
+    assert stats["buckets"]["kept:article"] == len(titles)
