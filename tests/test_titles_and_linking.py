@@ -1,0 +1,84 @@
+"""Title normalization, span-keeping substitutions and the redirect/link resolution steps."""
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from pipeline import linking, spans
+from pipeline.records import SiteInfo
+from pipeline.titles import normalize_title, parse_title
+
+GERMAN = SiteInfo("dewiki", "first-letter", ((0, ""), (6, "Datei"), (14, "Kategorie")))
+CASE_SENSITIVE = SiteInfo("wiktionary", "case-sensitive", ((0, ""), (14, "Category")))
+
+
+@pytest.mark.parametrize("raw, key", [
+    ("anarchism", "Anarchism"),
+    ("Anarchism#History", "Anarchism"),
+    ("  free_software  movement ", "Free software movement"),
+    ("AT&amp;T", "AT&T"),
+    (":category:Physics", "Category:Physics"),
+    ("image:Foo.jpg", "File:Foo.jpg"),
+])
+def test_english_titles(sample_site, raw, key):
+    assert normalize_title(raw, sample_site) == key
+
+
+def test_namespaces_come_from_siteinfo():
+    assert parse_title("kategorie:physik", GERMAN).key == "Kategorie:Physik"
+    assert parse_title("Datei:x.jpg", GERMAN).namespace == 6
+    assert parse_title("Image:x.jpg", GERMAN).namespace == 6  # canonical alias, any language
+    assert parse_title("fr:Anarchisme", GERMAN).interwiki
+    assert parse_title("wikt:word", GERMAN).interwiki
+
+
+def test_case_sensitive_wiki_keeps_first_letter():
+    assert normalize_title("iPod", CASE_SENSITIVE) == "iPod"
+
+
+def test_substitute_moves_spans_with_their_text():
+    text = "a  (;)  [[b]] ,  c"
+    link = (text.index("[[b]]"), text.index("[[b]]") + 5)
+    out, (moved,) = spans.substitute(text, [link], re.compile(r"\s+"), " ")
+    out, (moved,) = spans.substitute(out, [moved], re.compile(r"\(\s*;?\s*\)"), "")
+    assert out[moved[0]:moved[1]] == "[[b]]"
+    out, (moved,) = spans.strip("  " + out, [(moved[0] + 2, moved[1] + 2)])
+    assert out[moved[0]:moved[1]] == "[[b]]"
+
+
+def _chase_all(redirects: dict[str, str], articles: dict[str, int], max_hops: int = 5):
+    """Drive the pure hop function the way the Beam rounds do."""
+    chasing = [linking.start_chase(i, title, target)
+               for i, (title, target) in enumerate(sorted(redirects.items()))]
+    outcomes = []
+    for _ in range(max_hops):
+        following = []
+        for current, chase in chasing:
+            ids = [articles[current]] if current in articles else []
+            targets = [redirects[current]] if current in redirects else []
+            for kind, value in linking.advance_chases(current, [chase], ids, targets):
+                (outcomes if kind == "done" else following).append(value)
+        chasing = following
+    outcomes += [linking.give_up(current, chase) for current, chase in chasing]
+    return {o.origin_title: (o.status, o.target_id, o.target_title) for o in outcomes}
+
+
+def test_redirect_hops():
+    redirects = {"R1": "R2", "R2": "A", "C1": "C2", "C2": "C1", "M": "Nowhere",
+                 "L1": "L2", "L2": "L3", "L3": "A"}
+    result = _chase_all(redirects, {"A": 7}, max_hops=3)
+    assert result["R1"] == ("resolved", 7, "R2")
+    assert result["R2"] == ("resolved", 7, "A")
+    assert result["C1"][0] == result["C2"][0] == "cycle"
+    assert result["M"] == ("missing", None, "Nowhere")
+    assert result["L1"] == ("resolved", 7, "L2")
+    assert _chase_all(redirects, {"A": 7}, max_hops=2)["L1"] == ("too_long", None, "L2")
+
+
+def test_resolve_links_prefers_articles_then_smallest_id():
+    ref = linking.LinkRef(1, 0, 0, 0, 0, "x")
+    (link,) = linking.resolve_links("T", [ref], [(9, True), (5, False)])
+    assert (link.target_id, link.via_redirect) == (5, False)
+    (link,) = linking.resolve_links("T", [ref], [])
+    assert link.target_id is None
