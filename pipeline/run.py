@@ -66,13 +66,18 @@ def build(pipeline, config):
 
 
 def run(argv: list[str] | None = None):
+    """Run the job to completion; returns its config and the final state of the pipeline."""
     import apache_beam as beam
 
     args, beam_args = parse_args(argv)
     config = corpus_config(args)
-    with beam.Pipeline(options=pipeline_options(beam_args)) as pipeline:
-        build(pipeline, config)
-    return config
+    options = pipeline_options(beam_args)
+    pipeline = beam.Pipeline(options=options)
+    build(pipeline, config)
+    result = pipeline.run()
+    result.wait_until_finish()
+    dry_run = options.get_all_options().get("dry_run")
+    return config, None if dry_run else result.state
 
 
 def summary(output_dir: str) -> str:
@@ -96,8 +101,13 @@ def summary(output_dir: str) -> str:
 
 def main():
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
-    config = run()
-    print(summary(config.output_dir))
+    from apache_beam.runners.runner import PipelineState
+
+    config, state = run()
+    if state == PipelineState.DONE:
+        print(summary(config.output_dir))
+    else:
+        print(f"pipeline state: {state}; outputs go to {config.output_dir}")
 
 
 if __name__ == "__main__":

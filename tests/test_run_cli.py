@@ -1,0 +1,36 @@
+"""The job's command line as the README shows it: local run summary and a Dataflow dry run."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _run(*args: str, timeout: int = 300) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "pipeline.run", *args], cwd=REPO, text=True,
+                          capture_output=True, timeout=timeout)
+
+
+def test_help_is_fast_and_lists_flags():
+    result = _run("--help", timeout=30)
+    assert result.returncode == 0 and "--output_dir" in result.stdout
+
+
+def test_local_run_prints_where_outputs_are(sample, tmp_path):
+    result = _run(f"--input={sample}", f"--output_dir={tmp_path}", "--direct_num_workers=2")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert f"{tmp_path}/articles/*.parquet" in result.stdout
+    assert "pages read: 206 (buckets add up to 206)" in result.stdout
+    assert "pages/s" in result.stderr  # the progress line
+
+
+def test_dataflow_dry_run_builds_the_job_graph_offline(tmp_path):
+    result = _run("--input=gs://bucket/enwiki-*-pages-articles*.xml-p*.bz2",
+                  "--output_dir=gs://bucket/corpus", "--runner=DataflowRunner",
+                  "--project=my-project", "--region=us-central1",
+                  "--temp_location=gs://bucket/tmp", "--setup_file=./pyproject.toml",
+                  "--dry_run=True")
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert "outputs go to gs://bucket/corpus" in result.stdout
