@@ -30,6 +30,9 @@ _CANDIDATE = re.compile(
     rf"|(?P<line>[{_LINE_BREAKS}])"
 )
 _NEXT_WORD = re.compile(rf"[{re.escape(_OPENERS)}]*(\w*)")
+_WORD_CHAR = re.compile(r"\w")
+# What cannot start a sentence: the text's end, or punctuation that continues one ('..." .').
+_NOT_A_START = frozenset(("", *_CLOSERS, *_TERMINATORS, ",", ";", ":"))
 _DOTTED_ACRONYM = re.compile(r"(?:[^\W\d_]{1,2}\.)+[^\W\d_]{1,2}")  # U.S, D.C, B.C.E, Ph.D, p.m
 
 # Abbreviations that do not end a sentence whatever follows: titles, "e.g.", "c. 1100", "vs.".
@@ -57,7 +60,7 @@ def split_sentences(text: str) -> list[Span]:
     """Character spans (start, end) of the sentences of `text`, in order.
 
     Spans exclude the whitespace around sentences and together cover every other character, so
-    the caller can find any substring (a link anchor) in exactly one sentence. Blank text gives []."""
+    the caller finds any link anchor in exactly one sentence. Blank text gives []."""
     spans: list[Span] = []
     start = 0
     for end in _sentence_ends(text):
@@ -85,12 +88,17 @@ def rejects_end(text: str, end: int) -> bool:
 
 
 def _sentence_ends(text: str) -> Iterator[int]:
-    """The offsets where sentences end: after their closing quotes and brackets."""
+    """The offsets where sentences end: after their closing quotes and brackets. A sentence
+    needs a word: a leading "..." joins the sentence it introduces."""
+    last_end = 0
     for match in _CANDIDATE.finditer(text):
         if match.group("line") is not None:
-            yield match.start()
-        elif _ends_sentence(text, match):
-            yield match.end("close")
+            last_end = match.start()
+            yield last_end
+        elif (_ends_sentence(text, match)
+              and _WORD_CHAR.search(text, last_end, match.start()) is not None):
+            last_end = match.end("close")
+            yield last_end
 
 
 def _ends_sentence(text: str, match: re.Match[str]) -> bool:
@@ -99,20 +107,26 @@ def _ends_sentence(text: str, match: re.Match[str]) -> bool:
     after = match.end()
     if after == len(text):
         return False  # the end of the text ends the sentence anyway
-    if not match.group("space") and not _may_end_unspaced(stop):
-        return False  # "3.14", "U.S.", "Budd!es"
+    if not match.group("space") and not _may_end_unspaced(text, match):
+        return False  # "3.14", "U.S.", "Budd!es", '"...Turing's'
     next_word = _NEXT_WORD.match(text, after)
     first_char = next_word.group(1)[:1] or text[next_word.end():next_word.end() + 1]
-    if first_char.islower():
+    if first_char.islower() or first_char in _NOT_A_START:
         return False  # "Jr. was", 'better!" as', "Turing... that"
     if stop != "." or match.group("close"):
         return True  # "?", "!", "..", "...", or a full stop after a closing quote or bracket
     return not _is_abbreviation(_word_before(text, match.start()), text, next_word)
 
 
-def _may_end_unspaced(stop: str) -> bool:
-    """Chinese and Japanese write no space after a sentence; ellipses are often typed unspaced."""
-    return stop[-1] in _UNSPACED_TERMINATORS or "…" in stop or "..." in stop
+def _may_end_unspaced(text: str, match: re.Match[str]) -> bool:
+    """Chinese and Japanese write no space after a sentence; an ellipsis is often typed unspaced
+    after a word ("French….They"), but not one opening a quotation ('"...Turing's')."""
+    stop = match.group("stop")
+    if stop[-1] in _UNSPACED_TERMINATORS:
+        return True
+    before = text[match.start() - 1:match.start()]
+    after_a_word = before not in ("", *_OPENERS) and not before.isspace()
+    return after_a_word and ("…" in stop or "..." in stop)
 
 
 def _word_before(text: str, end: int) -> str:
@@ -124,17 +138,18 @@ def _word_before(text: str, end: int) -> str:
 
 
 def _is_abbreviation(word: str, text: str, next_word: re.Match[str]) -> bool:
-    """Whether the full stop after `word` belongs to an abbreviation instead of ending a sentence."""
+    """Whether the full stop after `word` is an abbreviation's rather than a sentence's end."""
     if word.endswith(tuple(_CLOSERS)):
         return False  # 'aboard the "St. Peter". After'
-    is_initial = len(word) == 1 and word.isupper()  # "Lyndon B. Johnson", not "p. 5"
-    key = word.lower()
-    if is_initial or key in _RARELY_FINAL or _DOTTED_ACRONYM.fullmatch(word):
+    if len(word) == 1 and word.isupper():  # an initial, "Lyndon B. Johnson"; not "p. 5"
         return not _usually_starts_sentence(text, next_word)
-    if key in _NEVER_FINAL:
+    key = word.lower()
+    if key in _NEVER_FINAL:  # before the acronyms: "e.g. The Beatles"
         return True
     if key in _BEFORE_NUMBER:
         return next_word.group(1)[:1].isdigit()
+    if key in _RARELY_FINAL or _DOTTED_ACRONYM.fullmatch(word):
+        return not _usually_starts_sentence(text, next_word)
     return False
 
 
@@ -148,7 +163,7 @@ def _usually_starts_sentence(text: str, next_word: re.Match[str]) -> bool:
 
 
 def _append_trimmed(spans: list[Span], text: str, start: int, end: int) -> None:
-    """Append the span text[start:end] without its surrounding whitespace, unless nothing is left."""
+    """Append text[start:end] as a span without its surrounding whitespace, if anything is left."""
     while start < end and text[start].isspace():
         start += 1
     while end > start and text[end - 1].isspace():
