@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import bz2
+import json
 import random
 from xml.sax.saxutils import escape, quoteattr
 
@@ -122,3 +123,21 @@ def test_bad_inputs_lose_nothing(tmp_path):
     stats = out["stats"]
     assert stats["pages_read"] == stats["buckets_total"]
     assert stats["buckets"]["kept:article"] == len(titles)
+
+
+def test_multistream_read_in_ranges_gives_the_same_corpus(sample, sample_corpus, tmp_path):
+    from pipeline.multistream import plan_read_tasks
+    from tests.dumpfactory import split_dump, write_multistream
+
+    header, pages, footer = split_dump(bz2.decompress(open(sample, "rb").read()))
+    dump = write_multistream(tmp_path / "enwiki-x-pages-articles-multistream.xml.bz2", pages,
+                             pages_per_stream=10, header=header, footer=footer)
+    size = dump.path.stat().st_size
+    assert len(plan_read_tasks([str(dump.path)], size // 4)) >= 3  # read by several workers
+    out = run_corpus([str(dump.path)], tmp_path / "out", read_range_bytes=size // 4)
+    assert out["dead_letter"] == []
+    key = lambda rows: sorted(json.dumps({k: v for k, v in r.items() if k != "source"},  # noqa: E731
+                                         sort_keys=True) for r in rows)
+    for table in ("articles", "links", "redirects"):
+        assert key(out[table]) == key(sample_corpus[table]), table
+    assert out["stats"]["buckets"] == sample_corpus["stats"]["buckets"]
