@@ -18,6 +18,8 @@ from pipeline.progress import Progress
 from pipeline.records import Article, RawPage, ReadProblem, Redirect, Skip
 
 NAMESPACE = "wikipairs"
+# Parquet writers hold a row group in memory until it is this big (Beam's default is 64 MB each).
+ROW_GROUP_BYTES = 8 << 20
 
 
 @dataclasses.dataclass(frozen=True)
@@ -259,7 +261,7 @@ class WriteCorpus(beam.PTransform):
         for name in schema.TABLES:
             written[name] = tables[name] | f"Write_{name}" >> WriteToParquet(
                 FileSystems.join(out, name, "part"), schema.SCHEMAS[name],
-                file_name_suffix=".parquet")
+                file_name_suffix=".parquet", row_group_buffer_size=ROW_GROUP_BYTES)
         inputs = self.config.inputs
         written["stats"] = (
             tables["stats"]
