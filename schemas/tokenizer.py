@@ -1,0 +1,199 @@
+"""The project's one WordPiece tokenizer: the Beam pipeline, the trainer's text-input SavedModel and
+the CLI all build it from a `TokenizerSpec`, so a text gets the same ids everywhere.
+
+It is tensorflow-text's `FastBertTokenizer` (BERT's basic pre-tokenization + WordPiece in one C++
+kernel): `bench/tokenizer_bench.py` measured it against `BertTokenizer` (same ids on the sample,
+several times faster) and HuggingFace `tokenizers`. `make_tf_tokenizer(..., kind="bert")` builds
+`BertTokenizer` only so that tests and the bench can keep checking that the two agree.
+
+TensorFlow is imported only when ids are first computed: importing this module is instant, and
+`decode` (the CLI's use) never loads TensorFlow at all.
+"""
+from __future__ import annotations
+
+import dataclasses
+import functools
+import hashlib
+from typing import Iterable, Sequence
+
+RESERVED_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
+PAD, UNK, CLS, SEP, MASK = RESERVED_TOKENS
+SUFFIX_INDICATOR = "##"
+# BERT's limit: a longer word becomes one [UNK] instead of dozens of single-character pieces.
+MAX_BYTES_PER_WORD = 100
+# Tokens that frame or pad a sequence rather than stand for text: `decode` hides them by default.
+FRAMING_TOKENS = (PAD, CLS, SEP)
+
+
+@dataclasses.dataclass(frozen=True)
+class TokenizerSpec:
+    """What defines the ids: the vocabulary file (local or gs://) and whether text is lower-cased
+    (which for BERT also means NFD + accents stripped)."""
+
+    vocab_path: str
+    lower_case: bool
+
+    def build(self) -> WordPieceTokenizer:
+        """Reads the vocabulary; call once per worker (DoFn.setup) or per process."""
+        return WordPieceTokenizer(self, read_bytes(self.vocab_path))
+
+
+def read_bytes(path: str) -> bytes:
+    """A whole file, local or on any filesystem Beam knows (gs://, ...)."""
+    from apache_beam.io.filesystem import CompressionTypes
+    from apache_beam.io.filesystems import FileSystems
+
+    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        return handle.read()
+
+
+def parse_vocab(data: bytes) -> list[str]:
+    """A BERT vocab.txt: one token per line, the line number is the id.
+
+    Split on '\\n' only: `str.splitlines` would also split on U+2028, U+0085 and others that a
+    token may legitimately hold.
+    """
+    lines = data.decode("utf-8").split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    return [line.removesuffix("\r") for line in lines]
+
+
+def reserved_ids(vocab: Sequence[str]) -> dict[str, int]:
+    """Ids of the reserved tokens, checking what the rest of the project relies on."""
+    index = {}
+    for token_id, token in enumerate(vocab):
+        if token in index:
+            raise ValueError(f"vocabulary has {token!r} twice (ids {index[token]} and {token_id})")
+        index[token] = token_id
+    missing = [token for token in RESERVED_TOKENS if token not in index]
+    if missing:
+        raise ValueError(f"vocabulary lacks the reserved tokens {missing}")
+    if index[PAD] != 0:
+        # Padding is done by zero-filling (RaggedTensor.to_tensor, tf.data padded_batch).
+        raise ValueError(f"{PAD} must have id 0, has {index[PAD]}")
+    return {token: index[token] for token in RESERVED_TOKENS}
+
+
+def join_wordpieces(tokens: Iterable[str]) -> str:
+    """WordPiece tokens back to space-separated words: a '##' piece continues the previous word."""
+    words: list[str] = []
+    for token in tokens:
+        if token.startswith(SUFFIX_INDICATOR) and len(token) > len(SUFFIX_INDICATOR) and words:
+            words[-1] += token[len(SUFFIX_INDICATOR):]
+        else:
+            words.append(token)
+    return " ".join(words)
+
+
+def split_rows(values: list[int], row_splits: list[int]) -> list[list[int]]:
+    """A ragged batch given as flat values + row splits, as one Python list per row.
+
+    Far cheaper than `RaggedTensor.to_list()`, which builds the rows element by element.
+    """
+    return [values[start:end] for start, end in zip(row_splits, row_splits[1:])]
+
+
+def make_tf_tokenizer(vocab: Sequence[str], lower_case: bool, kind: str = "fast"):
+    """A function: 1-D tf.string tensor -> RaggedTensor [batch, (tokens)] of int32 ids.
+
+    kind="fast" is the project's tokenizer (FastBertTokenizer); kind="bert" is tensorflow-text's
+    older BertTokenizer (regex pre-tokenization + lookup table), kept for comparison. int32 because
+    that is what BERT encoders and TPU serving signatures take.
+    """
+    import tensorflow as tf
+    import tensorflow_text as text
+
+    with tf.init_scope():  # the vocab constants must not end up inside a caller's tf.function graph
+        if kind == "fast":
+            tokenizer = text.FastBertTokenizer(
+                vocab=list(vocab), suffix_indicator=SUFFIX_INDICATOR,
+                max_bytes_per_word=MAX_BYTES_PER_WORD, token_out_type=tf.int32,
+                unknown_token=UNK, lower_case_nfd_strip_accents=lower_case)
+            return tokenizer.tokenize
+        if kind == "bert":
+            table = tf.lookup.StaticVocabularyTable(
+                tf.lookup.KeyValueTensorInitializer(
+                    list(vocab), tf.range(len(vocab), dtype=tf.int64)), num_oov_buckets=1)
+            tokenizer = text.BertTokenizer(
+                table, suffix_indicator=SUFFIX_INDICATOR, max_bytes_per_word=MAX_BYTES_PER_WORD,
+                token_out_type=tf.int64, unknown_token=UNK, lower_case=lower_case)
+            # [batch, words, pieces] -> [batch, pieces]
+            return lambda strings: tf.cast(tokenizer.tokenize(strings).merge_dims(-2, -1), tf.int32)
+    raise ValueError(f"unknown tokenizer kind {kind!r} (expected 'fast' or 'bert')")
+
+
+class WordPieceTokenizer:
+    """Text <-> WordPiece ids, from a BERT vocab.txt (see `TokenizerSpec`).
+
+    Pickles as its spec and vocabulary bytes (not the TensorFlow objects, rebuilt on first use), so
+    a Beam DoFn may hold it even when the vocabulary file is only on the launching machine.
+    """
+
+    def __init__(self, spec: TokenizerSpec, vocab_bytes: bytes):
+        self.spec = spec
+        self.vocab_bytes = vocab_bytes
+        self.vocab = parse_vocab(vocab_bytes)
+        self.sha256 = hashlib.sha256(vocab_bytes).hexdigest()
+        ids = reserved_ids(self.vocab)
+        self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id = (
+            ids[token] for token in RESERVED_TOKENS)
+        self._framing_ids = frozenset(ids[token] for token in FRAMING_TOKENS)
+
+    def __reduce__(self):
+        return (WordPieceTokenizer, (self.spec, self.vocab_bytes))
+
+    def __repr__(self) -> str:
+        return (f"WordPieceTokenizer({self.spec.vocab_path!r}, lower_case={self.lower_case}, "
+                f"vocab_size={self.vocab_size}, sha256={self.sha256[:12]}...)")
+
+    @property
+    def lower_case(self) -> bool:
+        return self.spec.lower_case
+
+    @property
+    def vocab_size(self) -> int:
+        return len(self.vocab)
+
+    # --- text -> ids ------------------------------------------------------------------------
+
+    @functools.cached_property
+    def _tf_tokenize(self):
+        return make_tf_tokenizer(self.vocab, self.lower_case)
+
+    def tf_tokenize(self, strings):
+        """1-D tf.string tensor -> RaggedTensor [batch, (tokens)] of int32 ids, without [CLS]/[SEP].
+
+        For use inside a tf.function or SavedModel; gives the same ids as `tokenize`.
+        """
+        return self._tf_tokenize(strings)
+
+    def tokenize(self, texts: Sequence[str]) -> list[list[int]]:
+        """Ids of each text, without [CLS]/[SEP]. Pass many texts per call (e.g. an article's
+        sentences): the cost of a call is mostly fixed."""
+        import tensorflow as tf
+
+        if not texts:
+            return []
+        # Eager, not a tf.function: for batches of an article's size, calling a tf.function that
+        # returns a RaggedTensor costs more than dispatching the few ops (bench/tokenizer_bench.py).
+        ids = self._tf_tokenize(tf.constant(list(texts), dtype=tf.string))
+        return split_rows(ids.flat_values.numpy().tolist(), ids.row_splits.numpy().tolist())
+
+    # --- ids -> text ------------------------------------------------------------------------
+
+    def id_to_token(self, token_id: int) -> str:
+        token_id = int(token_id)
+        if not 0 <= token_id < self.vocab_size:
+            raise ValueError(f"id {token_id} is outside the vocabulary (size {self.vocab_size})")
+        return self.vocab[token_id]
+
+    def decode(self, ids: Iterable[int], *, show_special: bool = False) -> str:
+        """Ids back to readable text: pieces joined into words, words separated by spaces.
+
+        [CLS], [SEP] and [PAD] are dropped unless `show_special`, then they appear as markers
+        ('[CLS] title [SEP] passage [SEP]'). [UNK] and [MASK] always appear. The text comes back
+        in the tokenizer's normal form (lower-cased, accents stripped, punctuation spaced out).
+        """
+        hidden = frozenset() if show_special else self._framing_ids
+        return join_wordpieces(self.id_to_token(i) for i in ids if int(i) not in hidden)

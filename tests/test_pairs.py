@@ -1,0 +1,114 @@
+"""Pair sampling and passage packing as pure functions (ids are made up; no vocab needed)."""
+from __future__ import annotations
+
+from pipeline import pairs as sampling
+from pipeline.passages import (Sentence, TokenizedArticle, TokenizedSection, pack_article,
+                               pack_section)
+
+IDS = sampling.TokenIds(cls=101, sep=102)
+
+
+def sentence(text: str, length: int | None = None) -> Sentence:
+    n = length if length is not None else len(text.split())
+    return Sentence(text, tuple(range(1000, 1000 + n)))
+
+
+def section(is_lead: bool, *paragraphs) -> TokenizedSection:
+    return TokenizedSection(is_lead, tuple(tuple(p) for p in paragraphs))
+
+
+def test_long_paragraph_is_split_and_short_ones_packed():
+    s = [sentence(f"s{i}", 10) for i in range(6)]
+    packed = pack_section(0, section(False, s[:4], s[4:5], s[5:6]), budget=25, min_tokens=15)
+    assert [[x.text for x in p.sentences] for p in packed] == [["s0", "s1"], ["s2", "s3"],
+                                                              ["s4", "s5"]]
+    assert packed[2].origins == ((1, 0), (2, 0))
+    assert all(p.length <= 25 for p in packed)
+
+
+def test_passages_never_cross_sections_and_keep_the_lead_mark():
+    article = TokenizedArticle(1, "T", (7, 8), (
+        section(True, [sentence("lead one"), sentence("lead two")]),
+        section(False, [sentence("body one")]),
+    ))
+    packed = pack_article(article, max_doc_len=64, min_tokens=1000)
+    assert [(p.section, p.is_lead, len(p.sentences)) for p in packed] == [(0, True, 2),
+                                                                          (1, False, 1)]
+
+
+def _view(article_id=1, title="Title", lead=("L1 a", "L2 b"), body=(("B1 c", "B2 d"), ("B3 e",))):
+    passages = [pack_section(0, section(True, [sentence(t) for t in lead]), 100, 0)[0]]
+    passages += [pack_section(i + 1, section(False, [sentence(t) for t in p]), 100, 0)[0]
+                 for i, p in enumerate(body)]
+    return sampling.ArticleView(article_id, title, (7, 8), tuple(passages))
+
+
+def test_ict_query_is_removed_from_its_passage():
+    config = sampling.PairConfig(ict_per_article=10, ict_keep_query_prob=0.0)
+    pairs = list(sampling.ict_pairs(_view(), config, IDS))
+    assert len(pairs) == 2  # the two passages with at least two sentences
+    for pair in pairs:
+        assert pair.query_text not in pair.doc_text
+        assert pair.doc_ids[:4] == (101, 7, 8, 102) and pair.doc_ids[-1] == 102
+        assert pair.query_ids[0] == 101 and pair.query_ids[-1] == 102
+        assert {pair.query_text, *[pair.doc_text]} <= {"L1 a", "L2 b", "B1 c", "B2 d"}
+
+
+def test_ict_keeps_the_query_when_asked():
+    config = sampling.PairConfig(ict_per_article=10, ict_keep_query_prob=1.0)
+    for pair in sampling.ict_pairs(_view(), config, IDS):
+        assert pair.query_text in pair.doc_text
+
+
+def test_bfs_queries_come_from_the_lead_and_documents_from_outside_it():
+    config = sampling.PairConfig(bfs_per_article=20)
+    pairs = list(sampling.bfs_pairs(_view(), config, IDS))
+    assert len(pairs) == 20
+    assert {p.query_text for p in pairs} <= {"L1 a", "L2 b"}
+    assert {p.doc_text for p in pairs} <= {"B1 c B2 d", "B3 e"}
+    assert len({p.doc_text for p in pairs}) == 2
+
+
+def test_wlp_document_is_the_passage_that_holds_the_link():
+    target = _view(1, "Target")
+    source = _view(2, "Source", lead=("S1 f",), body=(("S2 g", "S3 h"),))
+    inbound = [(2, 1, 0, 1), (1, 1, 0, 0)]  # a link from Source's body, and a self-link
+    config = sampling.PairConfig(wlp_max_per_target=5)
+    requests = list(sampling.wlp_requests(target, inbound, config))
+    assert [key for key, _ in requests] == [2]  # the self-link is not a pair
+    pair = sampling.wlp_pair(requests[0][1], source, config, IDS)
+    assert (pair.query_article_id, pair.doc_article_id) == (1, 2)
+    assert pair.query_text in ("L1 a", "L2 b") and pair.doc_text == "S2 g S3 h"
+
+
+def test_wlp_caps_linking_articles_per_target():
+    inbound = [(source, 1, 0, 0) for source in range(10, 30)]
+    config = sampling.PairConfig(wlp_max_per_target=3)
+    requests = list(sampling.wlp_requests(_view(), inbound, config))
+    assert len(requests) == 3 and len({key for key, _ in requests}) == 3
+
+
+def test_sampling_depends_only_on_seed_article_and_task():
+    view = _view()
+    config = sampling.PairConfig(ict_per_article=2, bfs_per_article=5)
+    first = list(sampling.bfs_pairs(view, config, IDS)) + list(sampling.ict_pairs(view, config, IDS))
+    again = list(sampling.bfs_pairs(view, config, IDS)) + list(sampling.ict_pairs(view, config, IDS))
+    assert first == again
+    other = sampling.PairConfig(ict_per_article=2, bfs_per_article=5, seed=1)
+    assert list(sampling.bfs_pairs(view, other, IDS)) != first[:5]
+
+
+def test_truncation_counts_and_lengths():
+    config = sampling.PairConfig(max_query_len=8, max_doc_len=12)
+    q_ids, q_cut = sampling.query_ids(sentence("x", 20), config, IDS)
+    d_ids, d_cut = sampling.doc_ids((7, 8), [sentence("y", 30)], config, IDS)
+    assert (len(q_ids), q_cut, len(d_ids), d_cut) == (8, True, 12, True)
+    q_ids, q_cut = sampling.query_ids(sentence("x", 6), config, IDS)
+    assert (len(q_ids), q_cut) == (8, False)
+
+
+def test_split_is_a_function_of_the_article():
+    splits = [sampling.split_of(i, (0.8, 0.1, 0.1)) for i in range(10_000)]
+    assert splits == [sampling.split_of(i, (0.8, 0.1, 0.1)) for i in range(10_000)]
+    assert 0.77 < splits.count("train") / 10_000 < 0.83
+    assert splits.count("valid") > 800 and splits.count("test") > 800

@@ -1,0 +1,200 @@
+"""The project's tokenizer (schemas/tokenizer.py) with the real bert-base-uncased vocabulary, on the
+real sentences of the Wikipedia sample."""
+from __future__ import annotations
+
+import os
+import pickle
+import subprocess
+import sys
+
+import pytest
+
+os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+
+from pipeline.records import Article  # noqa: E402
+from pipeline.sample_data import BERT_UNCASED_VOCAB, bert_uncased_vocab_path  # noqa: E402
+from pipeline.vocab import words  # noqa: E402
+from schemas.tokenizer import (  # noqa: E402
+    RESERVED_TOKENS, TokenizerSpec, WordPieceTokenizer, join_wordpieces, make_tf_tokenizer,
+    split_rows)
+
+REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+@pytest.fixture(scope="module")
+def tokenizer() -> WordPieceTokenizer:
+    return TokenizerSpec(str(bert_uncased_vocab_path()), lower_case=True).build()
+
+
+@pytest.fixture(scope="module")
+def articles(sample_results) -> list[list[str]]:
+    """Each article's sentences, in order."""
+    return [[sentence for section in result.sections for passage in section.passages
+             for sentence in passage]
+            for result in sample_results.values() if isinstance(result, Article)]
+
+
+@pytest.fixture(scope="module")
+def sentences(articles) -> list[str]:
+    return [sentence for article in articles for sentence in article]
+
+
+@pytest.fixture(scope="module")
+def sample_ids(tokenizer, sentences) -> list[list[int]]:
+    return tokenizer.tokenize(sentences)
+
+
+def tokens(tokenizer, text: str) -> list[str]:
+    return [tokenizer.vocab[i] for i in tokenizer.tokenize([text])[0]]
+
+
+# --- the vocabulary ----------------------------------------------------------------------------
+
+def test_bert_uncased_vocab_facts(tokenizer):
+    assert tokenizer.vocab_size == 30522
+    assert (tokenizer.pad_id, tokenizer.unk_id, tokenizer.cls_id, tokenizer.sep_id,
+            tokenizer.mask_id) == (0, 100, 101, 102, 103)
+    assert tokenizer.sha256 == BERT_UNCASED_VOCAB.sha256
+    assert tokenizer.lower_case
+
+
+def test_known_ids(tokenizer):
+    assert tokenizer.tokenize(["the", "Hello World", "tokenization", "Café"]) == [
+        [1996], [7592, 2088], [19204, 3989], [7668]]
+    assert tokens(tokenizer, "tokenization") == ["token", "##ization"]
+
+
+def test_no_cls_or_sep_added_and_empty_inputs(tokenizer):
+    assert tokenizer.tokenize([]) == []
+    assert tokenizer.tokenize(["", "the"]) == [[], [1996]]
+
+
+def test_unknown_characters_map_to_unk(tokenizer):
+    hieroglyph, snowman = "\U00013000", "\u2603"  # not in bert-base-uncased's vocabulary
+    assert tokenizer.tokenize([f"hello {snowman} world"]) == [[7592, 100, 2088]]
+    # WordPiece cannot piece a word around an unknown character: the whole word is [UNK].
+    assert tokens(tokenizer, f"ab{hieroglyph}cd hello") == ["[UNK]", "hello"]
+    assert tokens(tokenizer, "x" * 101) == ["[UNK]"]  # longer than BERT's 100 bytes per word
+
+
+# --- FastBertTokenizer (ours) == BertTokenizer; tf_tokenize == tokenize -------------------------
+
+def test_fast_and_classic_bert_tokenizers_agree_on_the_sample(tokenizer, sentences, sample_ids):
+    import tensorflow as tf
+
+    assert len(sentences) >= 1000
+    classic = make_tf_tokenizer(tokenizer.vocab, lower_case=True, kind="bert")
+    ragged = classic(tf.constant(sentences))
+    assert split_rows(ragged.flat_values.numpy().tolist(),
+                      ragged.row_splits.numpy().tolist()) == sample_ids
+
+
+def test_per_article_batches_give_the_same_ids(tokenizer, articles, sample_ids):
+    assert [ids for article in articles for ids in tokenizer.tokenize(article)] == sample_ids
+
+
+def test_tf_tokenize_inside_tf_function_matches_tokenize(tokenizer, sentences, sample_ids):
+    import tensorflow as tf
+
+    @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+    def ids_in_graph(strings):
+        return tokenizer.tf_tokenize(strings)
+
+    ragged = ids_in_graph(tf.constant(sentences))
+    assert ragged.dtype == tf.int32
+    assert ragged.to_list() == sample_ids
+
+
+def test_tf_tokenize_survives_a_saved_model(tokenizer, sentences, sample_ids, tmp_path):
+    """The trainer's text-input SavedModel tokenizes in-graph: the vocabulary must be saved in it."""
+    import tensorflow as tf
+
+    class TextToIds(tf.Module):
+        @tf.function(input_signature=[tf.TensorSpec([None], tf.string)])
+        def __call__(self, strings):
+            return tokenizer.tf_tokenize(strings).to_tensor()
+
+    tf.saved_model.save(TextToIds(), str(tmp_path))
+    loaded = tf.saved_model.load(str(tmp_path))
+    padded = loaded(tf.constant(sentences[:200])).numpy().tolist()
+    assert [row[:len(ids)] for row, ids in zip(padded, sample_ids)] == sample_ids[:200]
+    assert all(set(row[len(ids):]) <= {tokenizer.pad_id} for row, ids in zip(padded, sample_ids))
+
+
+# --- ids -> text ---------------------------------------------------------------------------------
+
+def test_decode_gives_the_normalized_sentence(tokenizer, sentences, sample_ids):
+    """Without [UNK], decoding is exact: the words of the sentence (lower-cased, accents
+    stripped, punctuation split off), separated by single spaces."""
+    plain = [(sentence, ids) for sentence, ids in zip(sentences, sample_ids)
+             if tokenizer.unk_id not in ids]
+    assert len(plain) >= 0.99 * len(sentences)
+    for sentence, ids in plain:
+        assert tokenizer.decode(ids) == " ".join(words(sentence, lower_case=True)), sentence
+    assert tokenizer.decode(tokenizer.tokenize(["Straße café, naïve!"])[0]) == (
+        "strasse cafe , naive !")
+
+
+def test_decode_hides_or_shows_framing_tokens(tokenizer):
+    title, passage = tokenizer.tokenize(["Anarchism", "It is a political philosophy."])
+    framed = ([tokenizer.cls_id] + title + [tokenizer.sep_id] + passage + [tokenizer.sep_id]
+              + [tokenizer.pad_id] * 2)
+    assert tokenizer.decode(framed) == "anarchism it is a political philosophy ."
+    assert tokenizer.decode(framed, show_special=True) == (
+        "[CLS] anarchism [SEP] it is a political philosophy . [SEP] [PAD] [PAD]")
+    assert tokenizer.decode([tokenizer.mask_id, tokenizer.unk_id]) == "[MASK] [UNK]"
+
+
+def test_decode_rejects_ids_outside_the_vocabulary(tokenizer):
+    for bad in (-1, 30522):
+        with pytest.raises(ValueError, match="outside the vocabulary"):
+            tokenizer.decode([101, bad])
+
+
+def test_join_wordpieces():
+    assert join_wordpieces(["un", "##aff", "##able", ",", "ok", "#", "#"]) == "unaffable , ok # #"
+    assert join_wordpieces(["##s", "a"]) == "##s a"  # nothing to continue
+
+
+# --- building, pickling, importing ---------------------------------------------------------------
+
+def test_pickles_without_tensorflow_state(tokenizer, sample_ids, sentences):
+    tokenizer.tokenize(["warm"])  # the TensorFlow tokenizer now exists and must not be pickled
+    data = pickle.dumps(tokenizer)
+    assert len(data) < 2 * len(tokenizer.vocab_bytes)
+    copy = pickle.loads(data)
+    assert copy.sha256 == tokenizer.sha256 and copy.spec == tokenizer.spec
+    assert copy.tokenize(sentences[:50]) == sample_ids[:50]
+
+
+def test_import_is_instant_and_decode_needs_no_tensorflow():
+    """`import schemas.tokenizer` and the CLI's decoding must not load TensorFlow."""
+    script = (
+        "import sys; import schemas.tokenizer as t\n"
+        "assert 'tensorflow' not in sys.modules\n"
+        f"tok = t.TokenizerSpec({str(bert_uncased_vocab_path())!r}, True).build()\n"
+        "assert tok.decode([101, 7592, 2088, 102], show_special=True) == '[CLS] hello world [SEP]'\n"
+        "assert 'tensorflow' not in sys.modules\n")
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO_ROOT)
+
+
+def write_lines(path, lines) -> str:
+    path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
+    return str(path)
+
+
+@pytest.mark.parametrize("lines, problem", [
+    (["[PAD]", "[UNK]", "[CLS]", "[SEP]", "a"], "lacks the reserved tokens"),
+    (["[UNK]", "[PAD]", "[CLS]", "[SEP]", "[MASK]"], "must have id 0"),
+    (list(RESERVED_TOKENS) + ["a", "a"], "twice"),
+])
+def test_rejects_vocabularies_the_project_cannot_use(tmp_path, lines, problem):
+    with pytest.raises(ValueError, match=problem):
+        TokenizerSpec(write_lines(tmp_path / "vocab.txt", lines), lower_case=True).build()
+
+
+def test_vocab_lines_split_on_newline_only(tmp_path):
+    odd = "a\u2028b"  # str.splitlines() would cut this token in two
+    vocab = list(RESERVED_TOKENS) + [odd, "c"]
+    tokenizer = TokenizerSpec(write_lines(tmp_path / "vocab.txt", vocab), lower_case=False).build()
+    assert tokenizer.vocab == vocab
