@@ -185,3 +185,19 @@ def test_mini_wiki_gives_exactly_the_possible_pairs(tmp_path):
     assert set(by_task["bfs"]) <= bfs and len(by_task["bfs"]) == 6  # Gamma has no body
     assert set(by_task["wlp"]) <= wlp and len(by_task["wlp"]) == 1  # Beta -> Alpha only
     assert all(r["split"] == "train" for r in out["records"])
+
+
+def test_shard_ids_are_the_shared_tokenizer_s_ids(bert_pairs):
+    """The pipeline, the in-graph tokenizer (what a text SavedModel runs) and the eager one (what
+    the CLI runs) give the same ids for the same text: they are one definition."""
+    import tensorflow as tf
+
+    from schemas.tokenizer import TokenizerSpec
+
+    tokenizer = TokenizerSpec(str(bert_pairs["dir"] / "vocab.txt"), True).build()
+    records = [r for r in bert_pairs["records"] if r["task"] == "bfs"][:50]
+    texts = [r["query_text"] for r in records]
+    eager = tokenizer.tokenize(texts)
+    in_graph = tf.function(tokenizer.tf_tokenize)(tf.constant(texts)).to_list()
+    for record, eager_ids, graph_ids in zip(records, eager, in_graph):
+        assert record["query_ids"][1:-1] == eager_ids[:62] == graph_ids[:62]
