@@ -21,7 +21,7 @@ data: $(STAMP)
 
 # The sample is small: 80/10/10 splits so that the held-out splits are not empty.
 demo: data
-	TF_USE_LEGACY_KERAS=1 $(PY) -m pipeline.run --input='data/*.xml*.bz2' --output_dir=$(OUT) \
+	TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2 $(PY) -m pipeline.run --input='data/*.xml*.bz2' --output_dir=$(OUT) \
 	    --vocab=data/bert-base-uncased-vocab.txt --split_fractions=0.8,0.1,0.1
 
 test: data
