@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import collections
 import functools
+import logging
 import re
 import sys
 import unicodedata
@@ -172,9 +173,11 @@ def learn_vocab(
     slack_ratio: float = 0.05,
 ) -> list[str]:
     """WordPiece tokens for these word counts: reserved tokens first ([PAD] = 0), then every
-    character (alone and as '##' suffix), then pieces by count. At most `vocab_size` tokens; fewer
-    when the corpus is too small to fill it (pieces must be seen `lower_thresh` times).
+    character (alone and as '##' suffix), then pieces by count.
 
+    `vocab_size` is a target: fewer tokens when the corpus is too small to fill it (a piece must be
+    seen `lower_thresh` times), more when the alphabet alone (reserved tokens + each character
+    twice) is larger or the threshold search hits `upper_thresh`; a warning says so.
     A thin call of tensorflow-text's learner (its defaults), with the counts sorted first so the
     result never depends on the order the counts arrived in.
     """
@@ -183,12 +186,17 @@ def learn_vocab(
     ordered = sorted(word_counts, key=lambda word_count: (-word_count[1], word_count[0]))
     if not ordered:
         raise ValueError("no words to learn a vocabulary from")
-    return learner.learn(
+    vocab = learner.learn(
         ordered, vocab_size, list(reserved_tokens), upper_thresh=upper_thresh,
         lower_thresh=lower_thresh, num_iterations=num_iterations,
         max_input_tokens=max_input_tokens, max_token_length=max_token_length,
         max_unique_chars=max_unique_chars, slack_ratio=slack_ratio,
         include_joiner_token=True, joiner=SUFFIX_INDICATOR)
+    if len(vocab) > vocab_size:
+        logging.warning("learned %d WordPiece tokens, more than vocab_size=%d (alphabet of %d "
+                        "characters)", len(vocab), vocab_size,
+                        sum(1 for token in vocab if len(token) == 1))
+    return vocab
 
 
 class LearnVocab(beam.PTransform):

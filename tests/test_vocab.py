@@ -143,9 +143,9 @@ def test_learned_vocabulary_tokenizes_the_sample_compactly(learned_tokenizer, se
 
 
 def test_learn_vocab_does_not_depend_on_the_order_of_the_counts(word_counts):
-    counts = prune_word_counts(word_counts.most_common(3000), MIN_WORD_COUNT)
+    counts = prune_word_counts(word_counts.most_common(1500), MIN_WORD_COUNT)
     shuffled = random.Random(7).sample(counts, len(counts))
-    assert learn_vocab(shuffled, 500) == learn_vocab(counts, 500)
+    assert learn_vocab(shuffled, **LEARN) == learn_vocab(counts, **LEARN)
 
 
 def test_learn_vocab_in_beam_equals_the_pure_function(sentences, learned):
