@@ -64,8 +64,10 @@ def parse_page(raw: RawPage, site: SiteInfo, config: ParseConfig = ParseConfig()
 
 
 def classify_and_parse(fields: PageFields, site: SiteInfo, config: ParseConfig, source: str = ""):
-    skip = lambda reason, detail="": Skip("skipped", "filter", reason, detail,  # noqa: E731
-                                          fields.id, fields.title, source)
+    """Filters in order (namespace, redirect, list, disambiguation, empty), then the article."""
+    def skip(reason: str, detail: str = "") -> Skip:
+        return Skip("skipped", "filter", reason, detail, fields.id, fields.title, source)
+
     filters = config.filters
     if fields.namespace not in filters.namespaces:
         return skip("namespace", f"namespace {fields.namespace}")

@@ -6,6 +6,7 @@ cleaning and sentence splitting.
 """
 from __future__ import annotations
 
+import bisect
 import dataclasses
 import re
 import time
@@ -227,9 +228,8 @@ def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):
 
 
 def _place_links(para_links, sentence_spans, text, section_index, passage_index):
+    """Each link goes to the sentence its anchor starts in (clipped to that sentence)."""
     starts = [s for s, _ in sentence_spans]
-    import bisect
-
     for start, end, target in para_links:
         i = bisect.bisect_right(starts, start) - 1
         if i < 0:
