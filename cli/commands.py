@@ -1,0 +1,107 @@
+"""The commands' plumbing: parsed arguments -> the logic modules -> stdout and an exit status."""
+from __future__ import annotations
+
+import contextlib
+import json
+import sys
+
+from cli.shards import CliError, ShardSet, load_tokenizer, resolve
+
+
+def _warn_about_listing(shard_set: ShardSet) -> None:
+    for path in shard_set.missing:
+        print(f"warning: {path} is listed in metadata.json but missing", file=sys.stderr)
+    for path in shard_set.unlisted:
+        print(f"warning: {path} is not listed in metadata.json", file=sys.stderr)
+
+
+@contextlib.contextmanager
+def _reading(path: str):
+    """A shard TensorFlow cannot read stops stats/show/export with one line, not a traceback."""
+    import tensorflow as tf
+
+    from cli.read import tf_error_text
+
+    try:
+        yield
+    except tf.errors.OpError as error:
+        raise CliError(f"cannot read the shards of {path}: {tf_error_text(error)} (`wikipairs "
+                       f"validate {path}` names the file and record)") from error
+
+
+def _tokenizer_or_none(shard_set: ShardSet, vocab: str | None):
+    try:
+        return load_tokenizer(shard_set, vocab)
+    except CliError:
+        return None
+
+
+def stats(args) -> int:
+    from cli.stats import StatsConfig, compute_stats
+    from cli.stats_text import render
+
+    shard_set = resolve(args.path)
+    _warn_about_listing(shard_set)
+    tokenizer = _tokenizer_or_none(shard_set, args.vocab)
+    metadata = shard_set.metadata
+    max_lengths = ({"query": metadata.max_query_len, "doc": metadata.max_doc_len}
+                   if metadata else None)
+    config = StatsConfig(args.batch_size, args.parallel_files, args.top, not args.quiet)
+    with _reading(args.path):
+        report = compute_stats(shard_set, config, tokenizer.unk_id if tokenizer else None,
+                               max_lengths)
+    print(json.dumps(report) if args.json else render(report))
+    if args.plot:
+        from cli.plot import plot_lengths
+
+        print(f"plot: {plot_lengths(report, args.plot)}", file=sys.stderr)
+    return 0
+
+
+def show(args) -> int:
+    import shutil
+
+    from cli.shards import has_text
+    from cli.show import ShowConfig, decoded_pair, render_pair, sample_records
+
+    shard_set = resolve(args.path)
+    tokenizer = load_tokenizer(shard_set, args.vocab)
+    config = ShowConfig(args.n, args.task, args.split, args.seed, batch_size=args.batch_size,
+                        parallel_files=args.parallel_files)
+    with _reading(args.path):
+        records = sample_records(shard_set, config, has_text(shard_set))
+        pairs = [decoded_pair(r, shard_set.shards[r["file"]], tokenizer) for r in records]
+    width = shutil.get_terminal_size().columns
+    for number, pair in enumerate(pairs, 1):
+        print(json.dumps(pair, ensure_ascii=False) if args.json
+              else render_pair(pair, number, len(pairs), width) + "\n")
+    if not pairs:
+        print(f"no pairs of split {args.split or 'any'} and task {args.task or 'any'}",
+              file=sys.stderr)
+    return 0
+
+
+def validate(args) -> int:
+    from cli import validate as checks
+
+    shard_set = resolve(args.path)
+    config = checks.ValidateConfig(args.batch_size, args.parallel_files, not args.quiet)
+    result = checks.validate(shard_set, config, args.vocab)
+    print(checks.render(result, args.path, args.max_problems))
+    return 1 if result.problems else 0
+
+
+def export(args) -> int:
+    from cli.export import ExportConfig, export as write_table, format_of
+    from cli.shards import has_text
+
+    shard_set = resolve(args.path)
+    _warn_about_listing(shard_set)
+    tokenizer = load_tokenizer(shard_set, args.vocab) if args.text else None
+    config = ExportConfig(format_of(args.out, args.format), args.text, args.batch_size,
+                          args.parallel_files, not args.quiet)
+    with _reading(args.path):
+        rows = write_table(shard_set, args.out, config, has_text(shard_set), tokenizer)
+    print(f"{rows:,} pairs from {len(shard_set.shards)} shards written to {args.out} "
+          f"({config.format})")
+    return 0

@@ -1,0 +1,201 @@
+"""The CLI's pure parts (counting, progress, decoding, naming shards) and its instant --help."""
+from __future__ import annotations
+
+import collections
+import io
+import os
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from cli import tally
+from cli.decode import without_framing
+from cli.progress import LineProgress, progress_line
+from cli.shards import ShardSet, shard_of
+
+REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+HELP_PROBE = """
+import sys
+from cli.main import main
+try:
+    main(sys.argv[1:])
+except SystemExit:
+    pass
+print("TENSORFLOW IMPORTED" if "tensorflow" in sys.modules else "no tensorflow")
+"""
+
+
+@pytest.mark.parametrize("args", [["--help"], ["stats", "--help"], ["show", "--help"],
+                                  ["validate", "--help"], ["export", "--help"]])
+def test_help_does_not_import_tensorflow(args):
+    result = subprocess.run([sys.executable, "-c", HELP_PROBE, *args], cwd=REPO, text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    assert "usage: wikipairs" in result.stdout
+    assert result.stdout.strip().endswith("no tensorflow")
+
+
+def test_python_dash_m_cli_runs_the_same_command_line():
+    result = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=REPO, text=True,
+                            capture_output=True, timeout=60)
+    assert result.returncode == 0
+    for command in ("stats", "show", "validate", "export"):
+        assert f"    {command} " in result.stdout
+
+
+def test_distribution_uses_nearest_rank_quantiles():
+    rng = np.random.default_rng(0)
+    for size in (1, 2, 7, 100, 1001):
+        values = rng.integers(0, 300, size)
+        got = tally.distribution(np.bincount(values))
+        assert got["records"] == size
+        assert (got["min"], got["max"]) == (values.min(), values.max())
+        for name, q in (("median", 50), ("p95", 95)):
+            assert got[name] == int(np.percentile(values, q, method="inverted_cdf"))
+        assert got["mean"] == pytest.approx(values.mean())
+    assert tally.distribution(np.zeros(5, np.int64)) == {"records": 0}
+
+
+def test_histogram_bins_cover_min_to_max():
+    counts = np.bincount([3, 3, 4, 10, 50])
+    bins = tally.histogram(counts, bins=4)
+    assert bins[0][0] == 3 and bins[-1][1] == 50 and sum(n for *_, n in bins) == 5
+
+
+def test_grouped_bincount_widens_for_longer_values():
+    counts = tally.GroupedBincount(2)
+    counts.add(np.array([0, 1, 1]), np.array([2, 3, 3]))
+    counts.add(np.array([0]), np.array([9]))
+    assert counts.counts.shape == (2, 10)
+    assert counts.counts[0, 2] == counts.counts[0, 9] == 1 and counts.counts[1, 3] == 2
+
+
+def test_value_counts_equal_a_counter_across_merges():
+    rng = np.random.default_rng(1)
+    counter = collections.Counter()
+    values = tally.ValueCounts(merge_every=50)
+    for _ in range(40):
+        batch = rng.integers(-5, 60, 17)
+        counter.update(batch.tolist())
+        values.add(batch)
+    assert values.distinct() == len(counter)
+    assert dict(zip(values.values.tolist(), values.counts.tolist())) == counter
+    assert values.repeats() == (sum(n - 1 for n in counter.values()), sum(
+        1 for n in counter.values() if n > 1))
+    expected = sorted(counter.items(), key=lambda item: (-item[1], item[0]))[:5]
+    assert values.top(5) == expected
+
+
+def test_title_book_keeps_the_titles_of_the_final_leaders():
+    """Article 1 is frequent early and never seen again; a flood of one-off articles forces
+    prunings; its title must survive."""
+    counts, book = tally.ValueCounts(merge_every=10), tally.TitleBook(limit=20, keep=3)
+    ids = np.array([1] * 5 + [2] * 3)
+    counts.add(ids)
+    book.add(np.array([1, 2]), np.array([b"one", b"two"], dtype=object), counts)
+    for start in range(100, 400, 10):
+        batch = np.arange(start, start + 10)
+        counts.add(batch)
+        book.add(batch, np.array([b"x"] * 10, dtype=object), counts)
+    assert len(book.titles) <= 30
+    assert [book.title(a) for a, _ in counts.top(2)] == ["one", "two"]
+
+
+def test_progress_line_says_rate_and_eta():
+    assert progress_line("stats", 500, 1000, 10.0) == (
+        "stats: 500/1,000 records (50%), 50 records/s, ETA 0:10, 0:10 elapsed")
+    assert progress_line("stats", 500, None, 10.0) == (
+        "stats: 500 records, 50 records/s, 0:10 elapsed")
+
+
+def test_line_progress_prints_every_few_seconds():
+    now = [0.0]
+    stream = io.StringIO()
+    progress = LineProgress("validate", 100, stream, every_s=5, clock=lambda: now[0])
+    progress.update(10)
+    now[0] = 6.0
+    progress.update(20)
+    progress.close()
+    lines = stream.getvalue().splitlines()
+    assert len(lines) == 2 and lines[0].startswith("validate: 30/100 records (30%)")
+
+
+def test_without_framing_drops_only_the_outer_tokens():
+    assert without_framing([101, 5, 102, 6, 102], 101, 102) == [5, 102, 6]
+    assert without_framing([5, 6], 101, 102) == [5, 6]
+    assert without_framing([101], 101, 102) == []
+
+
+def test_shard_names_give_split_and_task():
+    shard = shard_of("gs://b/run/pairs/valid/wlp-00001-of-00002.tfrecord.gz", "gs://b/run/pairs")
+    assert (shard.name, shard.split, shard.task) == (
+        "valid/wlp-00001-of-00002.tfrecord.gz", "valid", "wlp")
+    loose = shard_of("/data/x.tfrecord.gz", None)
+    assert (loose.name, loose.split, loose.task) == ("/data/x.tfrecord.gz", None, None)
+
+
+def test_expected_counts_cover_only_groups_whose_shards_are_all_selected():
+    from schemas.pairs import PairsMetadata
+
+    metadata = PairsMetadata(
+        schema_version=1, wikipairs_version="0", vocab_file="vocab.txt", vocab_sha256="",
+        vocab_size=10, lower_case=True, vocab_learned=False, max_query_len=64, max_doc_len=288,
+        keep_text=False, seed=0, split_fractions=[1.0], pair_config={},
+        counts={"train": {"ict": 5, "bfs": 3}}, truncated={},
+        shards={"train": {"ict": ["train/ict-00000-of-00002.tfrecord.gz",
+                                  "train/ict-00001-of-00002.tfrecord.gz"],
+                          "bfs": ["train/bfs-00000-of-00001.tfrecord.gz"]}},
+        inputs=[])
+    selected = (shard_of("/p/train/ict-00000-of-00002.tfrecord.gz", "/p"),
+                shard_of("/p/train/bfs-00000-of-00001.tfrecord.gz", "/p"))
+    shard_set = ShardSet("/p/train/*-00000-*", selected, "/p", metadata)
+    assert shard_set.expected_counts() == {("train", "bfs"): 3}
+    assert not shard_set.is_whole
+
+
+def _record(**changes) -> dict:
+    values = {"schema_version": 1, "task": "ict", "pair_id": "ict-1-1-0",
+              "query_ids": [101, 7, 8, 102], "doc_ids": [101, 9, 102, 10, 11, 102],
+              "query_article_id": 1, "doc_article_id": 1, "query_title": "A", "doc_title": "A"}
+    return {**values, **changes}
+
+
+def test_record_checks_name_each_broken_record():
+    import tensorflow as tf
+
+    from cli.record_checks import Expectations, batch_problems
+    from schemas.pairs import serialize_example
+
+    wrong_type = tf.train.Example.FromString(serialize_example(_record()))
+    wrong_type.features.feature["query_ids"].Clear()
+    wrong_type.features.feature["query_ids"].float_list.value.append(1.0)
+    unknown = tf.train.Example.FromString(serialize_example(_record()))
+    unknown.features.feature["extra"].int64_list.value.append(1)
+    batch = [serialize_example(_record()),
+             serialize_example(_record(task="bfs")),
+             serialize_example(_record(task="xyz")),
+             serialize_example(_record(query_ids=[101] + [7] * 70 + [102])),
+             serialize_example(_record(doc_ids=[101, 9, 10, 102])),
+             serialize_example(_record(query_ids=[7, 8, 102])),
+             serialize_example(_record(schema_version=2)),
+             serialize_example({k: v for k, v in _record().items() if k != "pair_id"}),
+             wrong_type.SerializeToString(), unknown.SerializeToString(), b"\xff\xff",
+             serialize_example(_record(doc_ids=[101, 9, 102, 40000, 102]))]
+    expectations = Expectations(vocab_size=30522, cls_id=101, sep_id=102,
+                                max_lengths={"query": 64, "doc": 288}, keep_text=False)
+    found = batch_problems(tf.constant(batch), expectations, "ict")
+    assert found == [
+        (1, "task", "task 'bfs' in a shard of task 'ict'"),
+        (2, "task", "task 'xyz' is not one of ict, bfs, wlp"),
+        (3, "length", "query_ids has 72 ids, the max length is 64"),
+        (4, "framing", "doc_ids has no [SEP] between title and passage"),
+        (5, "framing", "query_ids does not start with [CLS] (id 101) but with 7"),
+        (6, "schema_version", "schema_version is 2, expected 1"),
+        (7, "feature", "feature pair_id is missing"),
+        (8, "feature", "query_ids is a float_list, schemas/pairs.py says int64_list"),
+        (9, "feature", "unknown feature 'extra'"),
+        (10, "feature", "not a tf.train.Example: CountFields: Failed to consume entire buffer"),
+        (11, "ids", "doc_ids has id 40000, outside the vocab (ids 0..30521)")]
