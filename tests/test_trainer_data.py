@@ -1,0 +1,127 @@
+"""Training batches from real shards (the pipeline on the gensim sample, learned 2,000-token vocab):
+static shapes, task mixing, refusal of shards that do not fit the model, and the train step
+compiled with XLA on them."""
+from __future__ import annotations
+
+import collections
+import dataclasses
+
+import numpy as np
+import pytest
+
+from pipeline.sample_data import sample_path
+from tests.pairs_run import run_job
+
+FRACTIONS = (0.6, 0.2, 0.2)
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    return run_job([str(sample_path())], tmp_path_factory.mktemp("job"), None, vocab_size=2000,
+                   split_fractions=FRACTIONS)
+
+
+@pytest.fixture(scope="module")
+def config(pairs):
+    from trainer.config import resolve
+
+    return resolve("tiny", model={"vocab_size": pairs["metadata"]["vocab_size"]},
+                   data={"train_data": str(pairs["dir"] / "train")})
+
+
+def _batches(pairs, config, n, **data_overrides):
+    from trainer.data import find_shards, train_dataset
+
+    data = dataclasses.replace(config.data, **data_overrides)
+    dataset = train_dataset(find_shards(data.train_data), data, config.model, 32, seed=0)
+    return dataset, [{k: v.numpy() for k, v in batch.items()} for batch in dataset.take(n)]
+
+
+def test_batches_are_static_padded_int32_records(pairs, config):
+    import tensorflow as tf
+
+    dataset, batches = _batches(pairs, config, 3)
+    spec = dataset.element_spec
+    assert spec["query_ids"] == tf.TensorSpec([32, 64], tf.int32)
+    assert spec["doc_ids"] == tf.TensorSpec([32, 288], tf.int32)
+    assert spec["doc_key"] == tf.TensorSpec([32], tf.int32)
+    train = {(tuple(r["query_ids"]), tuple(r["doc_ids"])): r for r in pairs["records"]
+             if r["split"] == "train"}
+    for batch in batches:
+        for query, doc, key in zip(batch["query_ids"], batch["doc_ids"], batch["doc_key"]):
+            record = train[(tuple(query[query > 0]), tuple(doc[doc > 0]))]
+            assert record["doc_article_id"] == key
+
+
+def _task_of(pairs):
+    return {tuple(r["query_ids"]): r["task"] for r in pairs["records"] if r["split"] == "train"}
+
+
+def test_tasks_are_mixed_uniformly_or_by_weight(pairs, config):
+    task_of = _task_of(pairs)
+    _, batches = _batches(pairs, config, 40)
+    counts = collections.Counter(task_of[tuple(q[q > 0])] for b in batches for q in b["query_ids"])
+    total = sum(counts.values())
+    # wlp has 37 train pairs, ict 218: mixed uniformly all three still come about a third each.
+    assert all(0.25 < counts[task] / total < 0.42 for task in ("ict", "bfs", "wlp")), counts
+    _, batches = _batches(pairs, config, 5, task_weights={"wlp": 1.0})
+    assert {task_of[tuple(q[q > 0])] for b in batches for q in b["query_ids"]} == {"wlp"}
+
+
+def test_mixing_weights():
+    from trainer.data import mixing_weights
+
+    assert mixing_weights(["bfs", "ict"], {}) == {"bfs": 0.5, "ict": 0.5}
+    assert mixing_weights(["bfs", "ict", "wlp"], {"ict": 3, "wlp": 1}) == {"ict": 0.75, "wlp": 0.25}
+    with pytest.raises(ValueError, match="no shards: \\['xyz'\\]"):
+        mixing_weights(["ict"], {"xyz": 1})
+    with pytest.raises(ValueError, match="no task"):
+        mixing_weights(["ict"], {"ict": 0})
+
+
+@pytest.mark.parametrize("model, sha, message", [
+    ({"vocab_size": 1000}, "", "vocabulary of \\d+ tokens but model.vocab_size is 1000"),
+    ({"max_doc_len": 128}, "", "doc sequences up to 288 tokens but model.max_doc_len is 128"),
+    ({"max_query_len": 32}, "", "query sequences up to 64 tokens but model.max_query_len is 32"),
+    ({}, "ab" * 32, "vocab sha256"),
+])
+def test_shards_that_do_not_fit_the_model_are_refused(pairs, config, model, sha, message):
+    from trainer.data import check_shards, find_shards
+
+    shards = find_shards(str(pairs["dir"] / "train"))
+    with pytest.raises(ValueError, match=f"(?s)refusing the shards in .*{message}"):
+        check_shards(shards, dataclasses.replace(config.model, **model), sha)
+    assert check_shards(shards, config.model, pairs["metadata"]["vocab_sha256"]).vocab_size == (
+        pairs["metadata"]["vocab_size"])
+
+
+def test_shards_are_found_by_directory_or_glob(pairs):
+    from trainer.data import find_shards
+
+    by_dir = find_shards(str(pairs["dir"] / "valid"))
+    assert sorted(by_dir.files_by_task) == ["bfs", "ict", "wlp"]
+    assert by_dir.pairs_dir == str(pairs["dir"])
+    assert list(find_shards(str(pairs["dir"] / "valid" / "ict-*")).files_by_task) == ["ict"]
+    with pytest.raises(FileNotFoundError, match="no pair shards"):
+        find_shards(str(pairs["dir"] / "nothing"))
+
+
+def test_train_step_compiles_with_xla_on_static_batches(pairs, config):
+    """Our stand-in for 'runs on TPU': the whole step (towers, loss, gradients, Adam) under
+    jit_compile=True on the real dataset's fully static batches."""
+    import tensorflow as tf
+
+    from trainer.data import find_shards, train_dataset
+    from trainer.model import build_model
+    from trainer.train_lib import make_optimizer, make_replica_step
+
+    config = dataclasses.replace(config, loss=dataclasses.replace(
+        config.loss, remove_accidental_hits=True, symmetric=True))
+    dataset = train_dataset(find_shards(config.data.train_data), config.data, config.model, 32)
+    model = build_model(config.model)
+    optimizer = make_optimizer(config.train)
+    step = tf.function(make_replica_step(model, optimizer, config, 32), jit_compile=True)
+    losses = [float(step(batch)["loss"]) for batch in dataset.take(3)]
+    assert np.all(np.isfinite(losses)) and int(optimizer.iterations) == 3
+    compiled = step.experimental_get_compiler_ir(next(iter(dataset)))(stage="hlo")
+    assert "HloModule" in compiled

@@ -1,0 +1,255 @@
+"""`python -m trainer.task` on real shards (the pipeline on the gensim sample, learned 2,000-token
+vocab): the loss falls and held-out recall beats chance; a run killed mid-way resumes from its last
+checkpoint; the exported SavedModels give the in-memory embeddings in a fresh process."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+import os
+import pathlib
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from pipeline.pairs import PairConfig
+from pipeline.sample_data import sample_path
+from tests.pairs_run import run_job
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+CHILD_ENV = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
+             "CUDA_VISIBLE_DEVICES": "", "PYTHONPATH": str(REPO)}
+# A user's process: no project on the path, Keras 3 as TensorFlow loads it by default.
+PLAIN_TF_ENV = {k: v for k, v in CHILD_ENV.items()
+                if k not in ("TF_USE_LEGACY_KERAS", "PYTHONPATH")}
+TRAIN_STEPS = 200
+
+
+@pytest.fixture(scope="module")
+def pairs(tmp_path_factory):
+    # More pairs per article than the defaults: a few hundred pairs are too few to generalise.
+    return run_job([str(sample_path())], tmp_path_factory.mktemp("job"), None, vocab_size=2000,
+                   split_fractions=(0.6, 0.2, 0.2), keep_text=True, pair_config=PairConfig(
+                       ict_per_article=16, bfs_per_article=8, wlp_max_per_target=8))
+
+
+def _flags(pairs, model_dir, *sets: str) -> list[str]:
+    return [f"--train_data={pairs['dir'] / 'train'}", f"--eval_data={pairs['dir'] / 'valid'}",
+            f"--model_dir={model_dir}", "--config=tiny",
+            f"--set=model.vocab_size={pairs['metadata']['vocab_size']}",
+            *(f"--set={s}" for s in sets)]
+
+
+@pytest.fixture(scope="module")
+def trained(pairs, tmp_path_factory):
+    """The tiny config trained in this process: (result of main, its stdout, model_dir)."""
+    from trainer.task import main
+
+    model_dir = tmp_path_factory.mktemp("model")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = main(_flags(pairs, model_dir, f"train.steps={TRAIN_STEPS}", "train.log_every=25"))
+    return result, out.getvalue(), model_dir
+
+
+def _scalars(event_dir: pathlib.Path) -> dict[str, list[tuple[int, float]]]:
+    import tensorflow as tf
+
+    series: dict[str, list] = {}
+    for path in sorted(event_dir.glob("events.out.tfevents.*")):
+        for event in tf.compat.v1.train.summary_iterator(str(path)):
+            for value in event.summary.value:
+                series.setdefault(value.tag, []).append(
+                    (event.step, float(tf.make_ndarray(value.tensor))))
+    return series
+
+
+def test_loss_falls_and_summaries_are_written(trained):
+    result, stdout, model_dir = trained
+    scalars = _scalars(model_dir / "train")
+    assert {"loss", "learning_rate", "in_batch_accuracy", "examples_per_second"} <= set(scalars)
+    losses = [loss for _, loss in sorted(scalars["loss"])]
+    assert np.mean(losses[-3:]) < 0.7 * losses[0], losses
+    assert result["step"] == TRAIN_STEPS
+    assert f"step {TRAIN_STEPS}/{TRAIN_STEPS} loss" in stdout and "examples/s ETA" in stdout
+    assert "resolved config" in stdout and "num_layers: 2" in stdout
+    from trainer.config import from_yaml, resolve
+    written = from_yaml((model_dir / "config.yaml").read_text())
+    assert written.train.steps == TRAIN_STEPS and written == resolve(
+        "tiny", model={"vocab_size": written.model.vocab_size},
+        train={"steps": TRAIN_STEPS, "log_every": 25},
+        data={"train_data": written.data.train_data, "eval_data": written.data.eval_data})
+
+
+def test_held_out_recall_is_many_times_chance(trained):
+    result, stdout, model_dir = trained
+    overall = result["eval"]["all"]
+    print(json.dumps(result["eval"], indent=1))
+    assert overall["recall@10"] > 3 * overall["chance_recall@10"], overall
+    assert {"ict", "bfs", "wlp"} <= set(result["eval"])
+    assert json.loads((model_dir / "eval_results.json").read_text())["step"] == TRAIN_STEPS
+    assert "held-out retrieval at step" in stdout and "R@10" in stdout
+
+
+def test_mismatched_shards_are_refused_by_the_cli(pairs, tmp_path):
+    from trainer.task import main
+
+    with pytest.raises(ValueError, match="model.vocab_size is 1000"):
+        main(_flags(pairs, tmp_path, "model.vocab_size=1000"))
+
+
+def test_mirrored_strategy_with_evaluation_during_training(pairs, tmp_path):
+    """The distributed path (distribute_datasets_from_function, strategy.run, mirrored variables
+    in evaluation and export) on this machine's one CPU."""
+    from trainer.task import main
+
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = main(_flags(pairs, tmp_path, "train.steps=4", "train.steps_per_loop=2",
+                             "train.eval_every=2", "train.global_batch_size=16")
+                      + ["--strategy=mirrored"])
+    assert result["step"] == 4 and result["chief"]
+    assert out.getvalue().count("held-out retrieval at step") == 2
+    assert (tmp_path / "export" / "doc_encoder" / "saved_model.pb").exists()
+    assert _checkpoint_steps(tmp_path) == [4]
+
+
+def _checkpoint_steps(model_dir: pathlib.Path) -> list[int]:
+    return sorted(int(p.name[len("ckpt-"):-len(".index")])
+                  for p in (model_dir / "checkpoints").glob("ckpt-*.index"))
+
+
+def test_killed_training_resumes_from_its_last_checkpoint(pairs, tmp_path):
+    import tensorflow as tf
+
+    flags = _flags(pairs, tmp_path, "train.steps=60", "train.checkpoint_every=10",
+                   "train.steps_per_loop=5", "train.log_every=5")
+    command = [sys.executable, "-m", "trainer.task", *flags, "--no_export"]
+    child = subprocess.Popen(command, cwd=REPO, env=CHILD_ENV, stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.time() + 120
+        while not _checkpoint_steps(tmp_path) and time.time() < deadline:
+            time.sleep(0.05)
+        child.send_signal(signal.SIGKILL)
+    finally:
+        child.wait()
+    saved = _checkpoint_steps(tmp_path)
+    assert saved and saved[-1] < 60, saved
+    last = saved[-1]
+
+    # The state a restart restores: the step counter and Adam's moments of the last checkpoint.
+    from trainer.config import from_yaml
+    from trainer.task import build_training_state, restore_or_initialize
+
+    config = from_yaml((tmp_path / "config.yaml").read_text())
+    model, optimizer, manager = build_training_state(config, tf.distribute.get_strategy(),
+                                                     str(tmp_path))
+    assert restore_or_initialize(manager.checkpoint, str(tmp_path), model, "").startswith(
+        "resumed from")
+    assert int(optimizer.iterations) == last
+    reader = tf.train.load_checkpoint(manager.latest_checkpoint)
+    for index, variable in list(enumerate(optimizer.variables))[1:]:  # 0: the step, checked
+        np.testing.assert_array_equal(variable.numpy(), reader.get_tensor(
+            f"optimizer/_variables/{index}/.ATTRIBUTES/VARIABLE_VALUE"))
+    assert any(np.abs(v.numpy()).sum() > 0 for v in optimizer.variables[1:])  # not fresh zeros
+
+    rerun = subprocess.run(command, cwd=REPO, env=CHILD_ENV, capture_output=True, text=True,
+                           timeout=300)
+    assert rerun.returncode == 0, rerun.stderr[-3000:]
+    assert f"resumed from {tmp_path / 'checkpoints' / f'ckpt-{last}'}" in rerun.stdout
+    logged = [int(line.split()[1].split("/")[0]) for line in rerun.stdout.splitlines()
+              if line.startswith("step ")]
+    assert logged[0] == last + 5 and logged[-1] == 60, logged
+    assert _checkpoint_steps(tmp_path)[-1] == 60
+
+
+def _valid_records(pairs, n=24):
+    return [r for r in pairs["records"] if r["split"] == "valid"][:n]
+
+
+def _padded(rows, length):
+    return np.array([list(row) + [0] * (length - len(row)) for row in rows], np.int32)
+
+
+def test_export_frames_text_like_the_pipeline(pairs, trained):
+    """The text signature's ids: the pipeline's ids for the same query, title and passage."""
+    import tensorflow as tf
+
+    from schemas.tokenizer import TokenizerSpec
+    from trainer.export import frame_doc, frame_query
+
+    tokenizer = TokenizerSpec(str(pairs["dir"] / "vocab.txt"), True).build()
+    records = [r for r in pairs["records"] if r["split"] == "train"]
+    tokens = lambda texts: tokenizer.tf_tokenize(tf.constant(texts))  # noqa: E731
+    queries = frame_query(tokens([r["query_text"] for r in records]), tokenizer.cls_id,
+                          tokenizer.sep_id, 64)
+    docs = frame_doc(tokens([r["doc_title"] for r in records]),
+                     tokens([r["doc_text"] for r in records]),
+                     tokenizer.cls_id, tokenizer.sep_id, 32, 288)
+    np.testing.assert_array_equal(queries.numpy(), _padded([r["query_ids"] for r in records], 64))
+    np.testing.assert_array_equal(docs.numpy(), _padded([r["doc_ids"] for r in records], 288))
+    # Long titles and texts are cut the pipeline's way too.
+    long_doc = frame_doc(tokens(["word " * 50]), tokens(["text " * 400]), 2, 3, 32, 288).numpy()
+    assert long_doc.shape == (1, 288) and long_doc[0, 33] == 3 and long_doc[0, -1] == 3
+
+
+LOAD_EXPORTS = """
+import json, sys
+import numpy as np
+import tensorflow as tf
+import tensorflow_text  # noqa: F401  (registers the tokenizer's ops)
+
+export_dir, inputs, output = sys.argv[1:]
+data = np.load(inputs)
+query = tf.saved_model.load(export_dir + "/query_encoder")
+doc = tf.saved_model.load(export_dir + "/doc_encoder")
+results = {
+    "query_text": query.signatures["serving_default"](
+        text=tf.constant(data["query_text"]))["embedding"],
+    "query_ids": query.signatures["encode_ids"](ids=tf.constant(data["query_ids"]))["embedding"],
+    "doc_text": doc.signatures["serving_default"](
+        title=tf.constant(data["doc_title"]), text=tf.constant(data["doc_text"]))["embedding"],
+    "doc_ids": doc.signatures["encode_ids"](ids=tf.constant(data["doc_ids"]))["embedding"],
+}
+np.savez(output, **{k: v.numpy() for k, v in results.items()})
+print(json.dumps(sorted(m for m in sys.modules if m.split(".")[0] in
+                        ("trainer", "schemas", "pipeline", "official", "tf_keras"))))
+"""
+
+
+def test_exported_encoders_match_the_model_in_a_fresh_process(pairs, trained, tmp_path):
+    result, _, model_dir = trained
+    model = result["model"]
+    records = _valid_records(pairs)
+    inputs = {"query_text": np.array([r["query_text"] for r in records]),
+              "doc_title": np.array([r["doc_title"] for r in records]),
+              "doc_text": np.array([r["doc_text"] for r in records]),
+              "query_ids": _padded([r["query_ids"] for r in records], 64),
+              "doc_ids": _padded([r["doc_ids"] for r in records], 288)}
+    np.savez(tmp_path / "inputs.npz", **inputs)
+    script = tmp_path / "load_exports.py"
+    script.write_text(LOAD_EXPORTS)
+    run = subprocess.run([sys.executable, str(script), str(model_dir / "export"),
+                          str(tmp_path / "inputs.npz"), str(tmp_path / "out.npz")],
+                         cwd=tmp_path, env=PLAIN_TF_ENV,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-3000:]
+    # Nothing of the project, tf-models-official or tf_keras was needed to load and run them.
+    assert json.loads(run.stdout.strip().splitlines()[-1]) == []
+    loaded = np.load(tmp_path / "out.npz")
+    in_memory = {"query": model.query_tower(inputs["query_ids"]).numpy(),
+                 "doc": model.doc_tower(inputs["doc_ids"]).numpy()}
+    for side in ("query", "doc"):
+        np.testing.assert_allclose(loaded[f"{side}_ids"], in_memory[side], rtol=1e-5, atol=1e-5)
+        np.testing.assert_allclose(loaded[f"{side}_text"], loaded[f"{side}_ids"], rtol=1e-5,
+                                   atol=1e-5)
+    info = json.loads((model_dir / "export" / "export_info.json").read_text())
+    assert info["vocab_sha256"] == pairs["metadata"]["vocab_sha256"]
+    assert (model_dir / "export" / "config.yaml").exists()
+    assert (model_dir / "export" / "query_encoder" / "assets" / "vocab.txt").read_bytes() == (
+        (pairs["dir"] / "vocab.txt").read_bytes())

@@ -1,0 +1,171 @@
+"""Datasets from the pair shards: per-task streams mixed by weight, batched with static shapes
+(fixed max lengths, drop_remainder) and int32 ids, as TPUs need. The shards' metadata.json is
+checked against the model config before anything is read."""
+from __future__ import annotations
+
+import dataclasses
+import posixpath
+
+from schemas.pairs import (COMPRESSION, METADATA_FILE, PAIRS_SCHEMA_VERSION, SHARD_SUFFIX,
+                           PairsMetadata, feature_spec)
+
+from trainer.config import DataConfig, ModelConfig
+
+GLOB_CHARS = "*?["
+# What a training batch holds: what the towers and the loss need, nothing with strings (TPU).
+TRAIN_FEATURES = ("query_ids", "doc_ids", "doc_key")
+
+
+@dataclasses.dataclass(frozen=True)
+class Shards:
+    """The shard files of one split, by task, and the pairs directory holding metadata.json."""
+
+    pairs_dir: str
+    files_by_task: dict[str, list[str]]
+
+
+def find_shards(data: str) -> Shards:
+    """`data`: a split directory (`out/pairs/train`, local or gs://) or a glob of its shards."""
+    import tensorflow as tf
+
+    pattern = data if any(c in data for c in GLOB_CHARS) else (
+        f"{data.rstrip('/')}/*{SHARD_SUFFIX}")
+    files = sorted(tf.io.gfile.glob(pattern))
+    if not files:
+        raise FileNotFoundError(f"no pair shards match {pattern!r}")
+    split_dirs = {posixpath.dirname(f) for f in files}
+    if len(split_dirs) != 1:
+        raise ValueError(f"{pattern!r} matches shards of several splits: {sorted(split_dirs)}")
+    files_by_task: dict[str, list[str]] = {}
+    for name in files:
+        files_by_task.setdefault(posixpath.basename(name).split("-")[0], []).append(name)
+    return Shards(posixpath.dirname(split_dirs.pop()), files_by_task)
+
+
+def read_metadata(pairs_dir: str) -> PairsMetadata:
+    import tensorflow as tf
+
+    path = posixpath.join(pairs_dir, METADATA_FILE)
+    if not tf.io.gfile.exists(path):
+        raise FileNotFoundError(f"{path} is missing: shards must come with the pipeline's "
+                                "metadata.json next to their split directories")
+    with tf.io.gfile.GFile(path) as handle:
+        return PairsMetadata.from_json(handle.read())
+
+
+def incompatibilities(metadata: PairsMetadata, model: ModelConfig,
+                      vocab_sha256: str = "") -> list[str]:
+    """Why shards with this metadata cannot feed this model (empty if they can)."""
+    problems = []
+    if metadata.schema_version != PAIRS_SCHEMA_VERSION:
+        problems.append(f"shard schema version {metadata.schema_version}, the trainer reads "
+                        f"{PAIRS_SCHEMA_VERSION}")
+    if metadata.vocab_size > model.vocab_size:
+        problems.append(f"shards use a vocabulary of {metadata.vocab_size} tokens but "
+                        f"model.vocab_size is {model.vocab_size}: ids would fall outside the "
+                        "embedding table (set model.vocab_size)")
+    for side in ("query", "doc"):
+        shard_len = getattr(metadata, f"max_{side}_len")
+        model_len = getattr(model, f"max_{side}_len")
+        if shard_len > model_len:
+            problems.append(f"shards hold {side} sequences up to {shard_len} tokens but "
+                            f"model.max_{side}_len is {model_len}")
+    if vocab_sha256 and metadata.vocab_sha256 != vocab_sha256:
+        problems.append(f"shards were tokenized with vocab sha256 {metadata.vocab_sha256[:12]}..., "
+                        f"the config names {vocab_sha256[:12]}...")
+    return problems
+
+
+def check_shards(shards: Shards, model: ModelConfig, vocab_sha256: str = "") -> PairsMetadata:
+    """The shards' metadata, or ValueError saying everything that does not fit."""
+    metadata = read_metadata(shards.pairs_dir)
+    problems = incompatibilities(metadata, model, vocab_sha256)
+    if problems:
+        raise ValueError(f"refusing the shards in {shards.pairs_dir}:\n  - "
+                         + "\n  - ".join(problems))
+    return metadata
+
+
+def mixing_weights(tasks: list[str], configured: dict[str, float]) -> dict[str, float]:
+    """Sampling probability of each task's stream: uniform over the tasks found unless configured
+    (the paper draws each pair uniformly from the tasks). Tasks weighted 0 are left out."""
+    unknown = sorted(set(configured) - set(tasks))
+    if unknown:
+        raise ValueError(f"data.task_weights names tasks with no shards: {unknown} (found {tasks})")
+    weights = {task: float(configured.get(task, 1.0 if not configured else 0.0)) for task in tasks}
+    total = sum(weights.values())
+    if total <= 0:
+        raise ValueError(f"data.task_weights leaves no task to train on: {configured}")
+    return {task: w / total for task, w in weights.items() if w > 0}
+
+
+def parse_batch(serialized, max_query_len: int, max_doc_len: int) -> dict:
+    """A batch of serialized Examples -> fixed-length int32 ids (0 = [PAD]) and the rest.
+
+    `doc_key` (the document's article id, int32: page ids are far below 2**31) is what the loss's
+    accidental-hit masking compares.
+    """
+    import tensorflow as tf
+
+    features = tf.io.parse_example(serialized, feature_spec())
+    batch = serialized.shape[0]
+    out = {}
+    for side, length in (("query", max_query_len), ("doc", max_doc_len)):
+        ids = features[f"{side}_ids"].to_tensor(default_value=0, shape=[batch, length])
+        out[f"{side}_ids"] = tf.cast(ids, tf.int32)
+    out["doc_key"] = tf.cast(features["doc_article_id"], tf.int32)
+    for name in ("task", "pair_id", "doc_article_id", "query_article_id"):
+        out[name] = features[name]
+    return out
+
+
+def _records(files: list[str], input_context, seed):
+    """Records of some files read in parallel, this input pipeline's share of them."""
+    import tensorflow as tf
+
+    dataset = tf.data.Dataset.from_tensor_slices(files)
+    pipelines = input_context.num_input_pipelines if input_context else 1
+    if pipelines > 1 and len(files) >= pipelines:
+        dataset = dataset.shard(pipelines, input_context.input_pipeline_id)
+    dataset = dataset.shuffle(len(files), seed=seed).interleave(
+        lambda f: tf.data.TFRecordDataset(f, compression_type=COMPRESSION),
+        cycle_length=min(len(files), 16), num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=False)
+    if pipelines > 1 and len(files) < pipelines:  # too few files: split by record instead
+        dataset = dataset.shard(pipelines, input_context.input_pipeline_id)
+    return dataset
+
+
+def train_dataset(shards: Shards, data: DataConfig, model: ModelConfig, global_batch_size: int,
+                  input_context=None, seed: int | None = None):
+    """Endless batches of TRAIN_FEATURES: each task's records shuffled and repeated, the tasks
+    mixed by `mixing_weights`. With `input_context` (strategy.distribute_datasets_from_function)
+    the batch is the per-replica one and each input pipeline reads its share of the files."""
+    import tensorflow as tf
+
+    batch_size = (input_context.get_per_replica_batch_size(global_batch_size) if input_context
+                  else global_batch_size)
+    weights = mixing_weights(sorted(shards.files_by_task), data.task_weights)
+    streams = [_records(shards.files_by_task[task], input_context, seed)
+               .shuffle(data.shuffle_buffer, seed=seed).repeat() for task in weights]
+    mixed = tf.data.Dataset.sample_from_datasets(streams, list(weights.values()), seed=seed)
+    return (mixed.batch(batch_size, drop_remainder=True)
+            .map(lambda s: _select(parse_batch(s, model.max_query_len, model.max_doc_len)),
+                 num_parallel_calls=tf.data.AUTOTUNE, deterministic=False)
+            .prefetch(tf.data.AUTOTUNE))
+
+
+def _select(batch: dict) -> dict:
+    return {name: batch[name] for name in TRAIN_FEATURES}
+
+
+def eval_dataset(shards: Shards, model: ModelConfig, batch_size: int = 256):
+    """Every record of the split once, in file order, with task and ids (the last batch may be
+    short)."""
+    import tensorflow as tf
+
+    files = [f for task in sorted(shards.files_by_task) for f in shards.files_by_task[task]]
+    return (tf.data.TFRecordDataset(files, compression_type=COMPRESSION)
+            .batch(batch_size)
+            .map(lambda s: parse_batch(s, model.max_query_len, model.max_doc_len))
+            .prefetch(tf.data.AUTOTUNE))

@@ -1,0 +1,149 @@
+"""SavedModels people can serve: `export/query_encoder` and `export/doc_encoder`.
+
+Each has `serving_default` taking raw strings (the project's tokenizer in the graph, vocab.txt as an
+asset; the document side takes `title` and `text` and frames `[CLS] title [SEP] text [SEP]` with
+the pipeline's truncation) and `encode_ids` taking int32 ids [batch, max_len] (0 = [PAD]; what TPU
+serving can run, tf-text ops cannot). Both return {'embedding': float32 [batch, dim]}.
+`export/config.yaml` and `export/export_info.json` (vocab sha256, lower-casing, lengths) sit
+alongside. Loading needs TensorFlow and `import tensorflow_text` (for the tokenizer's ops).
+
+    python -m trainer.export --model_dir=out/model   # export the latest checkpoint again
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import posixpath
+
+import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
+
+EXPORT_DIR = "export"
+QUERY_ENCODER = "query_encoder"
+DOC_ENCODER = "doc_encoder"
+INFO_FILE = "export_info.json"
+
+
+def frame_query(token_ids, cls_id: int, sep_id: int, max_len: int):
+    """Ragged token ids [batch, (n)] -> [CLS] ids [SEP] cut to max_len and padded to it."""
+    import tensorflow as tf
+
+    body = token_ids[:, :max_len - 2]
+    return _pad(tf.concat([_column(body, cls_id), body, _column(body, sep_id)], axis=1), max_len)
+
+
+def frame_doc(title_ids, text_ids, cls_id: int, sep_id: int, max_title_tokens: int, max_len: int):
+    """[CLS] title [SEP] text [SEP] as the pipeline builds it: the title cut to max_title_tokens,
+    the text to what is left of max_len; padded to [batch, max_len]."""
+    import tensorflow as tf
+
+    title = title_ids[:, :max_title_tokens]
+    room = max_len - 3 - title.row_lengths()
+    keep = tf.ragged.range(text_ids.row_lengths()) < tf.expand_dims(room, 1)
+    body = tf.ragged.boolean_mask(text_ids, keep)
+    framed = tf.concat([_column(title, cls_id), title, _column(title, sep_id), body,
+                        _column(title, sep_id)], axis=1)
+    return _pad(framed, max_len)
+
+
+def _column(ragged, token_id: int):
+    import tensorflow as tf
+
+    return tf.RaggedTensor.from_tensor(
+        tf.fill([ragged.nrows(), 1], tf.constant(token_id, ragged.dtype)))
+
+
+def _pad(ragged, max_len: int):
+    return ragged.to_tensor(default_value=0, shape=[None, max_len])
+
+
+def encoder_module(tower, tokenizer, vocab_path: str, max_len: int, frame, text_inputs):
+    """A tf.Module with `serve_text(*strings)` and `encode_ids(ids)`, ready to save.
+
+    frame: (tokenized inputs...) -> int32 ids [batch, max_len]; text_inputs: their names.
+    """
+    import tensorflow as tf
+
+    module = tf.Module()
+    module.tower = tower
+    module.vocab_file = tf.saved_model.Asset(vocab_path)
+
+    def embed(ids):
+        return {"embedding": tower(ids, training=False)}
+
+    module.encode_ids = tf.function(embed, input_signature=[
+        tf.TensorSpec([None, max_len], tf.int32, name="ids")])
+    module.serve_text = tf.function(
+        lambda *texts: embed(frame(*(tokenizer.tf_tokenize(t) for t in texts))),
+        input_signature=[tf.TensorSpec([None], tf.string, name=name) for name in text_inputs])
+    return module
+
+
+def export_encoders(model, config, model_dir: str) -> list[str]:
+    """Write both SavedModels (and config + info) under model_dir/export; returns their paths."""
+    import tensorflow as tf
+
+    from schemas.pairs import PairsMetadata
+    from schemas.tokenizer import TokenizerSpec
+    from trainer.config import to_yaml
+    from trainer.task import METADATA_COPY, VOCAB_COPY
+
+    vocab_path = posixpath.join(model_dir, VOCAB_COPY)
+    with tf.io.gfile.GFile(posixpath.join(model_dir, METADATA_COPY)) as handle:
+        metadata = PairsMetadata.from_json(handle.read())
+    tokenizer = TokenizerSpec(vocab_path, metadata.lower_case).build()
+    max_title = metadata.pair_config["max_title_tokens"]
+    cls_id, sep_id = tokenizer.cls_id, tokenizer.sep_id
+    m = config.model
+    modules = {
+        QUERY_ENCODER: encoder_module(
+            model.query_tower, tokenizer, vocab_path, m.max_query_len,
+            lambda text: frame_query(text, cls_id, sep_id, m.max_query_len), ["text"]),
+        DOC_ENCODER: encoder_module(
+            model.doc_tower, tokenizer, vocab_path, m.max_doc_len,
+            lambda title, text: frame_doc(title, text, cls_id, sep_id, max_title, m.max_doc_len),
+            ["title", "text"]),
+    }
+    export_dir = posixpath.join(model_dir, EXPORT_DIR)
+    paths = []
+    for name, module in modules.items():
+        path = posixpath.join(export_dir, name)
+        tf.saved_model.save(module, path, signatures={"serving_default": module.serve_text,
+                                                      "encode_ids": module.encode_ids})
+        paths.append(path)
+    info = {"vocab_sha256": tokenizer.sha256, "vocab_size": tokenizer.vocab_size,
+            "lower_case": tokenizer.lower_case, "max_query_len": m.max_query_len,
+            "max_doc_len": m.max_doc_len, "max_title_tokens": max_title,
+            "output_dim": m.output_dim, "normalize": m.normalize,
+            "signatures": {"serving_default": {QUERY_ENCODER: ["text"],
+                                               DOC_ENCODER: ["title", "text"]},
+                           "encode_ids": "ids int32 [batch, max_len], 0 = [PAD]"}}
+    with tf.io.gfile.GFile(posixpath.join(export_dir, INFO_FILE), "w") as handle:
+        handle.write(json.dumps(info, indent=2))
+    with tf.io.gfile.GFile(posixpath.join(export_dir, "config.yaml"), "w") as handle:
+        handle.write(to_yaml(config))
+    return paths
+
+
+def export_latest(model_dir: str) -> list[str]:
+    """Rebuild the model from model_dir/config.yaml, load the latest checkpoint, export."""
+    import tensorflow as tf
+
+    from trainer.config import from_yaml
+    from trainer.model import build_model
+    from trainer.task import CHECKPOINT_DIR, CONFIG_FILE
+
+    with tf.io.gfile.GFile(posixpath.join(model_dir, CONFIG_FILE)) as handle:
+        config = from_yaml(handle.read())
+    latest = tf.train.latest_checkpoint(posixpath.join(model_dir, CHECKPOINT_DIR))
+    if not latest:
+        raise FileNotFoundError(f"no checkpoint under {model_dir}/{CHECKPOINT_DIR}")
+    model = build_model(config.model)
+    tf.train.Checkpoint(model=model).read(latest).expect_partial()
+    return export_encoders(model, config, model_dir)
+
+
+if __name__ == "__main__":
+    parser = argparse.ArgumentParser(prog="python -m trainer.export", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--model_dir", required=True)
+    print(export_latest(parser.parse_args().model_dir))

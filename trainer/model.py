@@ -1,0 +1,89 @@
+"""Two towers: tf-models-official's BertEncoderV2, pooled ([CLS] or mean over the tokens), a linear
+projection to the embedding, optionally L2-normalised. A tower takes int32 ids only: the attention
+mask is `ids != [PAD]` (the vocabulary puts [PAD] at id 0, checked by schemas.tokenizer), so the
+training batches and the `encode_ids` serving signature cannot disagree about it."""
+from __future__ import annotations
+
+import dataclasses
+
+import tensorflow as tf
+import tf_keras
+from official.nlp.modeling.networks import BertEncoderV2
+
+from trainer.config import ModelConfig
+
+PAD_ID = 0
+POOLINGS = ("cls", "mean")
+
+
+def pool(sequence, mask, pooling: str):
+    """[batch, len, hidden] -> [batch, hidden]: the first ([CLS]) token, or the mean of the
+    unpadded tokens."""
+    if pooling == "cls":
+        return sequence[:, 0, :]
+    if pooling == "mean":
+        weights = tf.cast(mask, sequence.dtype)[:, :, None]
+        return tf.reduce_sum(sequence * weights, axis=1) / tf.maximum(
+            tf.reduce_sum(weights, axis=1), 1)
+    raise ValueError(f"unknown pooling {pooling!r} (expected one of {POOLINGS})")
+
+
+class Tower(tf_keras.Model):
+    """int32 ids [batch, len] -> float32 embedding [batch, output_dim]."""
+
+    def __init__(self, config: ModelConfig, max_len: int, **kwargs):
+        super().__init__(**kwargs)
+        if config.pooling not in POOLINGS:
+            raise ValueError(f"model.pooling must be one of {POOLINGS}, got {config.pooling!r}")
+        self.config = config
+        self.max_len = max_len
+        self.encoder = BertEncoderV2(
+            vocab_size=config.vocab_size, hidden_size=config.hidden_size,
+            num_layers=config.num_layers, num_attention_heads=config.num_heads,
+            inner_dim=config.intermediate_size, max_sequence_length=max_len,
+            output_dropout=config.dropout, attention_dropout=config.dropout)
+        # The paper's embedding is a linear map of [CLS]; BERT's tanh pooler is not used.
+        self.encoder.pooler_layer.trainable = False
+        self.projection = tf_keras.layers.Dense(config.output_dim, dtype="float32",
+                                                name="projection")
+
+    def get_config(self):  # plain values, so that SavedModel export can record them
+        return {"config": dataclasses.asdict(self.config), "max_len": self.max_len}
+
+    def call(self, ids, training=False):
+        mask = tf.cast(tf.not_equal(ids, PAD_ID), tf.int32)
+        outputs = self.encoder({"input_word_ids": ids, "input_mask": mask,
+                                "input_type_ids": tf.zeros_like(ids)}, training=training)
+        pooled = pool(outputs["sequence_output"], mask, self.config.pooling)
+        embedding = self.projection(tf.cast(pooled, tf.float32))
+        return tf.math.l2_normalize(embedding, axis=-1) if self.config.normalize else embedding
+
+
+class TwoTower(tf_keras.Model):
+    """{'query_ids', 'doc_ids'} -> (query embeddings, doc embeddings); with `share_towers` both
+    sides are the same Tower (its position table covers the longer side)."""
+
+    def __init__(self, config: ModelConfig, **kwargs):
+        super().__init__(**kwargs)
+        self.config = config
+        if config.share_towers:
+            self.query_tower = self.doc_tower = Tower(
+                config, max(config.max_query_len, config.max_doc_len), name="tower")
+        else:
+            self.query_tower = Tower(config, config.max_query_len, name="query_tower")
+            self.doc_tower = Tower(config, config.max_doc_len, name="doc_tower")
+
+    def get_config(self):
+        return {"config": dataclasses.asdict(self.config)}
+
+    def call(self, batch, training=False):
+        return (self.query_tower(batch["query_ids"], training=training),
+                self.doc_tower(batch["doc_ids"], training=training))
+
+
+def build_model(config: ModelConfig) -> TwoTower:
+    """A TwoTower with its variables created (call inside strategy.scope() when distributing)."""
+    model = TwoTower(config)
+    model({"query_ids": tf.zeros([1, config.max_query_len], tf.int32),
+           "doc_ids": tf.zeros([1, config.max_doc_len], tf.int32)})
+    return model
