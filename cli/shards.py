@@ -13,7 +13,7 @@ import posixpath
 from typing import Iterable
 
 from schemas.pairs import (METADATA_FILE, PAIRS_DIR, SHARD_SUFFIX, SPLITS, TASKS, VOCAB_FILE,
-                           PairsMetadata)
+                           PairsMetadata, read_metadata)
 
 
 class CliError(Exception):
@@ -72,11 +72,6 @@ def _gfile():
     return gfile
 
 
-def read_text(path: str) -> str:
-    with _gfile().GFile(path, "r") as handle:
-        return handle.read()
-
-
 def read_bytes(path: str) -> bytes:
     with _gfile().GFile(path, "rb") as handle:
         return handle.read()
@@ -84,7 +79,7 @@ def read_bytes(path: str) -> bytes:
 
 def load_metadata(path: str) -> PairsMetadata:
     try:
-        return PairsMetadata.from_json(read_text(path))
+        return read_metadata(path)
     except (TypeError, ValueError) as error:
         raise CliError(f"{path} is not a metadata.json of schemas.pairs: {error}") from error
 

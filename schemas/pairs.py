@@ -101,3 +101,11 @@ class PairsMetadata:
     @classmethod
     def from_json(cls, text: str) -> "PairsMetadata":
         return cls(**json.loads(text))
+
+
+def read_metadata(path: str) -> PairsMetadata:
+    """A metadata.json, local or gs:// (through tf.io.gfile, which the readers of shards load)."""
+    import tensorflow as tf
+
+    with tf.io.gfile.GFile(path) as handle:
+        return PairsMetadata.from_json(handle.read())

@@ -6,6 +6,7 @@ from __future__ import annotations
 import dataclasses
 import posixpath
 
+from schemas import pairs as schemas_pairs
 from schemas.pairs import (COMPRESSION, METADATA_FILE, PAIRS_SCHEMA_VERSION, SHARD_SUFFIX,
                            PairsMetadata, feature_spec)
 
@@ -49,8 +50,7 @@ def read_metadata(pairs_dir: str) -> PairsMetadata:
     if not tf.io.gfile.exists(path):
         raise FileNotFoundError(f"{path} is missing: shards must come with the pipeline's "
                                 "metadata.json next to their split directories")
-    with tf.io.gfile.GFile(path) as handle:
-        return PairsMetadata.from_json(handle.read())
+    return schemas_pairs.read_metadata(path)
 
 
 def incompatibilities(metadata: PairsMetadata, model: ModelConfig,

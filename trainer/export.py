@@ -82,14 +82,13 @@ def export_encoders(model, config, model_dir: str) -> list[str]:
     """Write both SavedModels (and config + info) under model_dir/export; returns their paths."""
     import tensorflow as tf
 
-    from schemas.pairs import PairsMetadata
+    from schemas.pairs import read_metadata
     from schemas.tokenizer import TokenizerSpec
     from trainer.config import to_yaml
     from trainer.task import METADATA_COPY, VOCAB_COPY
 
     vocab_path = posixpath.join(model_dir, VOCAB_COPY)
-    with tf.io.gfile.GFile(posixpath.join(model_dir, METADATA_COPY)) as handle:
-        metadata = PairsMetadata.from_json(handle.read())
+    metadata = read_metadata(posixpath.join(model_dir, METADATA_COPY))
     tokenizer = TokenizerSpec(vocab_path, metadata.lower_case).build()
     max_title = metadata.pair_config["max_title_tokens"]
     cls_id, sep_id = tokenizer.cls_id, tokenizer.sep_id
