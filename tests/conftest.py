@@ -36,3 +36,30 @@ def sample_results(sample_pages, sample_site):
 
     results = [parse_page(page, sample_site) for page in sample_pages]
     return {result.title: result for result in results}
+
+
+@pytest.fixture(scope="session")
+def sample_pairs(tmp_path_factory):
+    """The whole job on the sample (tests/pairs_run.sample_job): corpus tables under
+    `pairs['dir'].parent`, shards under `pairs['dir']`."""
+    from tests.pairs_run import sample_job
+
+    return sample_job(tmp_path_factory.mktemp("sample_job"))
+
+
+@pytest.fixture(scope="session")
+def tiny_model(sample_pairs, tmp_path_factory):
+    """`tiny` trained and exported in this process on sample_pairs:
+    (result of trainer.task.main, its stdout, model_dir with export/)."""
+    import contextlib
+    import io
+
+    from tests.pairs_run import TINY_TRAIN_STEPS, tiny_flags
+    from trainer.task import main
+
+    model_dir = tmp_path_factory.mktemp("tiny_model")
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        result = main(tiny_flags(sample_pairs, model_dir, f"train.steps={TINY_TRAIN_STEPS}",
+                                 "train.log_every=25"))
+    return result, out.getvalue(), model_dir

@@ -56,3 +56,24 @@ def read_records(pairs_dir: pathlib.Path) -> list[dict]:
                 row[name] = values if kind == "list" else values[0]
             records.append(row)
     return records
+
+
+TINY_TRAIN_STEPS = 200
+
+
+def sample_job(output_dir: pathlib.Path) -> dict:
+    """The whole job on the bundled sample with a learned 2,000-token vocab, 60/20/20 splits and
+    more pairs per article than the defaults (a few hundred pairs are too few to generalise)."""
+    from pipeline.sample_data import sample_path
+
+    return run_job([str(sample_path())], output_dir, None, vocab_size=2000,
+                   split_fractions=(0.6, 0.2, 0.2), keep_text=True, pair_config=PairConfig(
+                       ict_per_article=16, bfs_per_article=8, wlp_max_per_target=8))
+
+
+def tiny_flags(pairs: dict, model_dir, *sets: str) -> list[str]:
+    """`python -m trainer.task` flags training `tiny` on `pairs` (a run_job result)."""
+    return [f"--train_data={pairs['dir'] / 'train'}", f"--eval_data={pairs['dir'] / 'valid'}",
+            f"--model_dir={model_dir}", "--config=tiny",
+            f"--set=model.vocab_size={pairs['metadata']['vocab_size']}",
+            *(f"--set={s}" for s in sets)]

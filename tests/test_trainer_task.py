@@ -16,9 +16,7 @@ import time
 import numpy as np
 import pytest
 
-from pipeline.pairs import PairConfig
-from pipeline.sample_data import sample_path
-from tests.pairs_run import run_job
+from tests.pairs_run import tiny_flags
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 CHILD_ENV = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2",
@@ -26,34 +24,21 @@ CHILD_ENV = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "
 # A user's process: no project on the path, Keras 3 as TensorFlow loads it by default.
 PLAIN_TF_ENV = {k: v for k, v in CHILD_ENV.items()
                 if k not in ("TF_USE_LEGACY_KERAS", "PYTHONPATH")}
-TRAIN_STEPS = 200
+from tests.pairs_run import TINY_TRAIN_STEPS as TRAIN_STEPS  # noqa: E402
 
 
 @pytest.fixture(scope="module")
-def pairs(tmp_path_factory):
-    # More pairs per article than the defaults: a few hundred pairs are too few to generalise.
-    return run_job([str(sample_path())], tmp_path_factory.mktemp("job"), None, vocab_size=2000,
-                   split_fractions=(0.6, 0.2, 0.2), keep_text=True, pair_config=PairConfig(
-                       ict_per_article=16, bfs_per_article=8, wlp_max_per_target=8))
+def pairs(sample_pairs):
+    return sample_pairs
 
 
 def _flags(pairs, model_dir, *sets: str) -> list[str]:
-    return [f"--train_data={pairs['dir'] / 'train'}", f"--eval_data={pairs['dir'] / 'valid'}",
-            f"--model_dir={model_dir}", "--config=tiny",
-            f"--set=model.vocab_size={pairs['metadata']['vocab_size']}",
-            *(f"--set={s}" for s in sets)]
+    return tiny_flags(pairs, model_dir, *sets)
 
 
 @pytest.fixture(scope="module")
-def trained(pairs, tmp_path_factory):
-    """The tiny config trained in this process: (result of main, its stdout, model_dir)."""
-    from trainer.task import main
-
-    model_dir = tmp_path_factory.mktemp("model")
-    out = io.StringIO()
-    with contextlib.redirect_stdout(out):
-        result = main(_flags(pairs, model_dir, f"train.steps={TRAIN_STEPS}", "train.log_every=25"))
-    return result, out.getvalue(), model_dir
+def trained(tiny_model):
+    return tiny_model
 
 
 def _scalars(event_dir: pathlib.Path) -> dict[str, list[tuple[int, float]]]:

@@ -94,3 +94,21 @@ def format_table(results: dict, ks=KS) -> str:
                     + "".join(f"{m[f'recall@{k}']:>8.3f}" for k in ks)
                     + f"{m['mrr']:>8.3f}{m.get('chance_recall@10', float('nan')):>13.3f}")
     return "\n".join(rows)
+
+
+def main(argv=None) -> dict:
+    """`python -m trainer.evaluate reqa ...` (see reqa/evaluate.py)."""
+    import argparse
+
+    from reqa import evaluate as reqa_evaluate
+
+    parser = argparse.ArgumentParser(prog="python -m trainer.evaluate",
+                                     description="Evaluate exported retrievers.")
+    commands = parser.add_subparsers(dest="command", required=True)
+    reqa_evaluate.add_parser(commands)
+    args = parser.parse_args(argv)
+    return args.run(args)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,160 @@
+"""ReQA evaluation: one SQuAD-format file, BM25 and any number of exported two-tower models scored
+on exactly the same candidates and questions, reported as one table (or JSON).
+
+    python -m trainer.evaluate reqa --squad dev-v1.1.json --model out/model [--model other]
+    python -m trainer.evaluate reqa --squad dev-v1.1.json --bm25_only   # no TensorFlow needed
+"""
+from __future__ import annotations
+
+import dataclasses
+import json
+import os
+import sys
+import time
+from typing import Callable, Sequence
+
+import numpy as np
+
+from reqa.bm25 import BM25Config, BM25Scorer
+from reqa.candidates import ReqaSet, build_reqa_set
+from reqa.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
+from reqa.squad import read_squad
+
+
+@dataclasses.dataclass
+class SystemResult:
+    name: str
+    metrics: dict[str, float]
+    seconds: dict[str, float]  # 'index' (encode/index candidates) and 'query'
+
+
+def evaluate_scorer(name: str, reqa_set: ReqaSet, score_block: ScoreBlock, index_seconds: float,
+                    progress: Callable[[int], None] | None = None) -> SystemResult:
+    started = time.perf_counter()
+    ranks = rank_all(score_block, reqa_set.targets, len(reqa_set.candidates), progress=progress)
+    return SystemResult(name, metrics(ranks),
+                        {"index": index_seconds, "query": time.perf_counter() - started})
+
+
+def evaluate_bm25(reqa_set: ReqaSet, config: BM25Config = BM25Config()) -> SystemResult:
+    started = time.perf_counter()
+    scorer = BM25Scorer(reqa_set.candidates, config)
+    indexed = time.perf_counter() - started
+    return evaluate_scorer("BM25", reqa_set, lambda a, b: scorer.score_questions(
+        reqa_set.questions[a:b]), indexed)
+
+
+def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet, batch_size: int = 128,
+                   report: Callable[[str], None] = print) -> SystemResult:
+    """Encode candidates as (sentence, context) through the document tower's text signature
+    (`[CLS] sentence [SEP] context [SEP]`), questions through the query tower; inner products."""
+    from retrieval.encoders import Encoders
+
+    encoders = Encoders.load(model_dir)
+    started = time.perf_counter()
+    candidates = reqa_set.candidates
+    doc_embeddings = encoders.encode_docs([c.sentence for c in candidates],
+                                          [c.context for c in candidates], batch_size,
+                                          progress=_meter(f"{name}: encoding candidates",
+                                                          len(candidates), report))
+    indexed = time.perf_counter() - started
+    started = time.perf_counter()
+    query_embeddings = encoders.encode_queries(reqa_set.questions, batch_size)
+    result = evaluate_scorer(name, reqa_set, inner_product_blocks(query_embeddings, doc_embeddings),
+                             indexed)
+    result.seconds["query"] += time.perf_counter() - started
+    return result
+
+
+def _meter(what: str, total: int, report: Callable[[str], None], every_s: float = 10.0):
+    """A progress callback that reports count, rate and ETA at most every `every_s` seconds."""
+    state = {"count": 0, "start": time.monotonic(), "last": time.monotonic()}
+
+    def update(count: int) -> None:
+        state["count"] += count
+        now = time.monotonic()
+        if now - state["last"] >= every_s or state["count"] >= total:
+            state["last"] = now
+            rate = state["count"] / max(now - state["start"], 1e-9)
+            eta = (total - state["count"]) / rate if rate else 0.0
+            report(f"{what}: {state['count']:,}/{total:,} ({rate:,.0f}/s, ETA {eta:.0f}s)")
+    return update
+
+
+def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult]) -> dict:
+    return {"squad": source, "questions": len(reqa_set.questions),
+            "skipped_unanswerable": reqa_set.unanswerable,
+            "skipped_unlocated": reqa_set.unlocated,
+            "candidates": len(reqa_set.candidates),
+            "systems": {r.name: {**r.metrics, "seconds": r.seconds} for r in results}}
+
+
+def format_report(report: dict, ks: Sequence[int] = KS) -> str:
+    lines = [f"ReQA on {report['squad']}: {report['questions']:,} questions evaluated, "
+             f"{report['skipped_unanswerable']:,} skipped as unanswerable"
+             + (f", {report['skipped_unlocated']:,} with no answer inside a sentence"
+                if report["skipped_unlocated"] else "")
+             + f"; {report['candidates']:,} candidate sentences",
+             f"{'system':<24}" + "".join(f"{'R@' + str(k):>8}" for k in ks) + f"{'MRR':>8}"]
+    for name, m in report["systems"].items():
+        lines.append(f"{name:<24}" + "".join(f"{m[f'recall@{k}']:>8.3f}" for k in ks)
+                     + f"{m['mrr']:>8.3f}")
+    return "\n".join(lines)
+
+
+def model_label(spec: str) -> tuple[str, str]:
+    """'name=DIR' -> (name, DIR); 'DIR' -> (DIR's last path element, or its parent's when it is
+    an export dir, DIR)."""
+    name, sep, path = spec.partition("=")
+    if sep and name and "/" not in name:
+        return name, path
+    parts = [p for p in spec.rstrip("/").split("/") if p]
+    label = parts[-2] if len(parts) > 1 and parts[-1] == "export" else (parts or [spec])[-1]
+    return label, spec
+
+
+def run(squad: str, models: Sequence[str] = (), bm25: bool = True,
+        bm25_config: BM25Config = BM25Config(), batch_size: int = 128,
+        report: Callable[[str], None] = print) -> dict:
+    reqa_set = build_reqa_set(read_squad(squad))
+    report(f"{len(reqa_set.questions):,} questions, {len(reqa_set.candidates):,} candidates "
+           f"from {squad}")
+    results = [evaluate_bm25(reqa_set, bm25_config)] if bm25 else []
+    for spec in models:
+        name, path = model_label(spec)
+        results.append(evaluate_model(name, path, reqa_set, batch_size, report))
+    return report_dict(squad, reqa_set, results)
+
+
+def add_parser(subparsers) -> None:
+    parser = subparsers.add_parser(
+        "reqa", help="answer-sentence retrieval on SQuAD-format data, against BM25",
+        description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+    parser.add_argument("--squad", required=True, help="SQuAD v1.1/v2.0 JSON (or NQ converted "
+                        "with `python -m reqa.nq`)")
+    parser.add_argument("--model", action="append", default=[], metavar="[NAME=]DIR",
+                        help="a training run's model_dir or its export/; repeat to compare")
+    parser.add_argument("--bm25_only", action="store_true", help="skip the models")
+    parser.add_argument("--no_bm25", dest="bm25", action="store_false")
+    parser.add_argument("--bm25_document", default=BM25Config.document,
+                        choices=("sentence", "sentence_context"))
+    parser.add_argument("--batch_size", type=int, default=128)
+    parser.add_argument("--json", action="store_true", help="print the report as JSON")
+    parser.add_argument("--output", help="also write the JSON report to this file")
+    parser.set_defaults(run=main)
+
+
+def main(args) -> dict:
+    if not os.path.exists(args.squad) and "://" not in args.squad:
+        sys.exit(f"--squad {args.squad}: no such file")
+    models = [] if args.bm25_only else args.model
+    if not models and not args.bm25:
+        sys.exit("nothing to evaluate: give --model DIR, or keep BM25")
+    say = (lambda line: print(line, file=sys.stderr, flush=True))
+    report = run(args.squad, models, args.bm25, BM25Config(document=args.bm25_document),
+                 args.batch_size, say)
+    print(json.dumps(report, indent=2) if args.json else format_report(report), flush=True)
+    if args.output:
+        with open(args.output, "w", encoding="utf-8") as handle:
+            json.dump(report, handle, indent=2)
+    return report

@@ -1,0 +1,91 @@
+"""The exported towers as numpy functions: `Encoders.load(DIR)` finds `query_encoder` and
+`doc_encoder` under a training run's model_dir (or its `export/`), and encodes lists of strings in
+batches through their `serving_default` signatures (the project tokenizer runs in the graph)."""
+from __future__ import annotations
+
+import dataclasses
+import json
+import posixpath
+from typing import Callable, Sequence
+
+import numpy as np
+
+QUERY_ENCODER = "query_encoder"  # the names trainer.export writes
+DOC_ENCODER = "doc_encoder"
+EXPORT_DIR = "export"
+INFO_FILE = "export_info.json"
+
+
+def find_export_dir(model: str) -> str:
+    """`model` is a model_dir (holding export/) or the export dir itself; FileNotFoundError naming
+    what is missing otherwise."""
+    import tensorflow as tf
+
+    for candidate in (posixpath.join(model, EXPORT_DIR), model):
+        if all(tf.io.gfile.exists(posixpath.join(candidate, name, "saved_model.pb"))
+               for name in (QUERY_ENCODER, DOC_ENCODER)):
+            return candidate
+    raise FileNotFoundError(
+        f"{model}: no exported encoders ({QUERY_ENCODER}/ and {DOC_ENCODER}/ with saved_model.pb) "
+        f"in it or in {posixpath.join(model, EXPORT_DIR)}; run `python -m trainer.export "
+        f"--model_dir={model}` to export the latest checkpoint")
+
+
+@dataclasses.dataclass
+class Encoders:
+    """Both towers' text signatures and the export's info (vocab, lengths, embedding size)."""
+
+    export_dir: str
+    query_fn: Callable
+    doc_fn: Callable
+    info: dict
+
+    @classmethod
+    def load(cls, model: str) -> "Encoders":
+        import tensorflow as tf
+        import tensorflow_text  # noqa: F401  (registers the tokenizer's ops)
+
+        export_dir = find_export_dir(model)
+        with tf.io.gfile.GFile(posixpath.join(export_dir, INFO_FILE)) as handle:
+            info = json.loads(handle.read())
+        query = tf.saved_model.load(posixpath.join(export_dir, QUERY_ENCODER))
+        doc = tf.saved_model.load(posixpath.join(export_dir, DOC_ENCODER))
+        return cls(export_dir, query.signatures["serving_default"],
+                   doc.signatures["serving_default"], info)
+
+    def encode_queries(self, texts: Sequence[str], batch_size: int = 256,
+                       progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """float32 [len(texts), dim]."""
+        return _encode(lambda rows: self.query_fn(text=_strings(rows)), [list(texts)],
+                       batch_size, progress)
+
+    def encode_docs(self, titles: Sequence[str], texts: Sequence[str], batch_size: int = 128,
+                    progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """float32 [len(texts), dim]; framed as `[CLS] title [SEP] text [SEP]`."""
+        if len(titles) != len(texts):
+            raise ValueError(f"{len(titles)} titles for {len(texts)} texts")
+        return _encode(lambda t, x: self.doc_fn(title=_strings(t), text=_strings(x)),
+                       [list(titles), list(texts)], batch_size, progress)
+
+    @property
+    def dim(self) -> int:
+        return int(self.info["output_dim"])
+
+
+def _strings(rows):
+    import tensorflow as tf
+
+    return tf.constant(rows, dtype=tf.string)
+
+
+def _encode(call, columns: list[list[str]], batch_size: int, progress) -> np.ndarray:
+    total = len(columns[0])
+    parts = []
+    for start in range(0, total, batch_size):
+        batch = [column[start:start + batch_size] for column in columns]
+        parts.append(call(*batch)["embedding"].numpy().astype(np.float32))
+        if progress:
+            progress(len(batch[0]))
+    if not parts:
+        return np.zeros((0, 0), np.float32)
+    return np.concatenate(parts)

@@ -1,0 +1,188 @@
+"""ReQA evaluation against values worked out by hand on tests/data/reqa_handmade.json:
+
+    candidates (5): 0 'Zorvania is a small country.'  1 'Its capital is Melbrook.'
+                    2 'The river Tessel flows through Melbrook.'  (paragraph A, under 'Zorvania'
+                    and again, identical, under 'Tessel River': de-duplicated)
+                    3 'Quillon is a port town.'  4 'It exports wool and timber.'
+    questions: q1 -> {1}; q2 -> {2}; q3 unanswerable (skipped); q4 has two annotator answers,
+               in sentences 2 and 1 -> {1, 2}; q5 (asked on the duplicate paragraph) -> {0};
+               q6 -> {4}.
+"""
+from __future__ import annotations
+
+import json
+import math
+import os
+import pathlib
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from reqa.bm25 import BM25Config, BM25Scorer
+from reqa.candidates import build_reqa_set, sentence_at
+from reqa.evaluate import evaluate_scorer, format_report, model_label, report_dict
+from reqa.ranking import best_ranks, metrics, rank_all
+from reqa.squad import SquadFormatError, parse_squad, read_squad
+
+REPO = pathlib.Path(__file__).resolve().parent.parent
+HANDMADE = REPO / "tests" / "data" / "reqa_handmade.json"
+
+
+@pytest.fixture(scope="module")
+def reqa_set():
+    return build_reqa_set(read_squad(str(HANDMADE)))
+
+
+def test_candidates_are_deduplicated_sentences_with_their_paragraph(reqa_set):
+    assert [c.sentence for c in reqa_set.candidates] == [
+        "Zorvania is a small country.", "Its capital is Melbrook.",
+        "The river Tessel flows through Melbrook.", "Quillon is a port town.",
+        "It exports wool and timber."]
+    assert reqa_set.candidates[0].context.endswith("flows through Melbrook.")
+    assert reqa_set.candidates[4].context == "Quillon is a port town. It exports wool and timber."
+
+
+def test_targets_follow_answer_offsets_and_unanswerable_is_skipped(reqa_set):
+    assert reqa_set.question_ids == ["q1", "q2", "q4", "q5", "q6"]
+    assert reqa_set.targets == [(1,), (2,), (1, 2), (0,), (4,)]
+    assert (reqa_set.unanswerable, reqa_set.unlocated) == (1, 0)
+
+
+def test_offset_in_the_whitespace_before_a_sentence_belongs_to_it():
+    spans = [(0, 5), (6, 10)]
+    starts = [0, 6]
+    assert [sentence_at(starts, spans, o) for o in (0, 4, 5, 6, 9, 10)] == [0, 0, 1, 1, 1, None]
+
+
+# Stub scores, one row per evaluated question (q1 q2 q4 q5 q6), one column per candidate.
+STUB = np.array([[0.1, 0.5, 0.9, 0.2, 0.5],   # target 1 (0.5): beaten by 2, tied by 4 -> 3
+                 [0.3, 0.2, 0.8, 0.1, 0.0],   # target 2 best -> 1
+                 [0.9, 0.4, 0.6, 0.7, 0.1],   # targets 1, 2: best 0.6; 0 and 3 above -> 3
+                 [0.0, 0.1, 0.2, 0.3, 0.4],   # target 0 at the bottom -> 5
+                 [0.0, 0.0, 0.0, 0.0, 1.0]])  # target 4 -> 1
+STUB_RANKS = [3, 1, 3, 5, 1]
+
+
+def test_stub_scorer_ranks_and_metrics(reqa_set):
+    ranks = best_ranks(STUB, reqa_set.targets)
+    assert ranks.tolist() == STUB_RANKS
+    result = evaluate_scorer("stub", reqa_set, lambda a, b: STUB[a:b], 0.0).metrics
+    assert result["recall@1"] == pytest.approx(2 / 5)
+    assert all(result[f"recall@{k}"] == 1.0 for k in (5, 10, 50, 100))
+    assert result["mrr"] == pytest.approx((1 / 3 + 1 + 1 / 3 + 1 / 5 + 1) / 5)
+
+
+def test_scoring_in_small_blocks_gives_the_same_ranks(reqa_set):
+    calls = []
+
+    def block(a, b):
+        calls.append((a, b))
+        return STUB[a:b]
+
+    ranks = rank_all(block, reqa_set.targets, 5, budget_bytes=2 * 5 * 4)  # two rows at a time
+    assert ranks.tolist() == STUB_RANKS
+    assert calls == [(0, 2), (2, 4), (4, 5)]
+
+
+def test_metrics_refuse_an_empty_set():
+    with pytest.raises(ValueError, match="no answerable question"):
+        metrics(np.zeros(0, np.int64))
+
+
+# BM25 over the sentences alone. bm25s's tokens (English stop words, Snowball stems):
+#   0 zorvania small countri | 1 it capit melbrook | 2 river tessel flow through melbrook
+#   3 quillon port town | 4 export wool timber            -> N = 5, avgdl = 17 / 5
+# q1 [what capit zorvania]: 1 and 0 each match one df=1 term at the same length: a tie -> 2
+# q2 [which river flow through capit]: 2 matches three terms, 1 one -> 1
+# q4 [where doe tessel flow]: only 2 -> 1;  q5 [how big zorvania]: only 0 -> 1
+# q6 [what doe quillon export]: 3 and 4 tie -> 2
+BM25_RANKS = [2, 1, 1, 1, 2]
+
+
+def test_bm25_ranks_worked_out_by_hand(reqa_set):
+    scorer = BM25Scorer(reqa_set.candidates, BM25Config(document="sentence"))
+    scores = scorer.score_questions(reqa_set.questions)
+    assert best_ranks(scores, reqa_set.targets).tolist() == BM25_RANKS
+    # One score by Lucene's formula: q2 against candidate 2 (three matching terms, df 1, dl 5).
+    idf = math.log(1 + (5 - 1 + 0.5) / (1 + 0.5))
+    term = 1 / (1 + 1.2 * (1 - 0.75 + 0.75 * 5 / (17 / 5)))
+    assert scores[1, 2] == pytest.approx(3 * idf * term, rel=1e-5)
+    assert scores[3, 1:].tolist() == [0.0] * 4  # q5 shares nothing with 1..4
+    result = evaluate_scorer("BM25", reqa_set, lambda a, b: scores[a:b], 0.0).metrics
+    assert result["recall@1"] == pytest.approx(3 / 5)
+    assert result["mrr"] == pytest.approx((0.5 + 1 + 1 + 1 + 0.5) / 5)
+
+
+def test_report_states_counts_and_one_row_per_system(reqa_set):
+    results = [evaluate_scorer(name, reqa_set, lambda a, b: STUB[a:b], 1.0)
+               for name in ("stub-a", "stub-b")]
+    report = report_dict("hand.json", reqa_set, results)
+    assert (report["questions"], report["skipped_unanswerable"], report["candidates"]) == (5, 1, 5)
+    text = format_report(report)
+    assert "5 questions evaluated, 1 skipped as unanswerable; 5 candidate sentences" in text
+    rows = [line.split() for line in text.splitlines() if line.startswith("stub")]
+    assert [row[0] for row in rows] == ["stub-a", "stub-b"]
+    assert rows[0][1:] == ["0.400", "1.000", "1.000", "1.000", "1.000", "0.573"]
+
+
+def test_misaligned_answer_is_an_error_naming_the_record():
+    data = {"data": [{"title": "T", "paragraphs": [{"context": "Alpha beta.", "qas": [
+        {"id": "x1", "question": "?", "answers": [{"text": "beta", "answer_start": 0}]}]}]}]}
+    with pytest.raises(SquadFormatError, match=r"f.json: data\[0\] \('T'\) paragraphs\[0\] "
+                                               r"qas\[0\] \(id 'x1'\): answer 'beta'"):
+        parse_squad(data, "f.json")
+    with pytest.raises(SquadFormatError, match="not SQuAD JSON"):
+        parse_squad({"version": "1.1"}, "f.json")
+
+
+def test_model_labels():
+    assert model_label("ict=out/a/model") == ("ict", "out/a/model")
+    assert model_label("out/run1/model/export") == ("model", "out/run1/model/export")
+    assert model_label("out/run1/") == ("run1", "out/run1/")
+
+
+def test_bm25_only_command_needs_no_tensorflow(tmp_path):
+    """`python -m trainer.evaluate reqa --bm25_only --json` in a fresh process: the report, and
+    TensorFlow never imported."""
+    code = ("import sys; from trainer.evaluate import main; "
+            f"main(['reqa', '--squad', {str(HANDMADE)!r}, '--bm25_only', '--json', "
+            f"'--bm25_document', 'sentence', '--output', {str(tmp_path / 'r.json')!r}]); "
+            "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
+                         env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
+    assert run.returncode == 0, run.stderr
+    printed = json.loads(run.stdout)
+    assert printed == json.loads((tmp_path / "r.json").read_text())
+    assert printed["questions"] == 5 and printed["skipped_unanswerable"] == 1
+    assert printed["systems"]["BM25"]["mrr"] == pytest.approx(0.8)
+
+
+def test_missing_squad_file_is_named(tmp_path):
+    from trainer.evaluate import main
+
+    with pytest.raises(SystemExit, match="nope.json: no such file"):
+        main(["reqa", "--squad", str(tmp_path / "nope.json"), "--bm25_only"])
+
+
+def test_model_scores_are_the_towers_inner_products(reqa_set, tiny_model):
+    """With a real exported model: the evaluation's ranks equal those recomputed from embeddings
+    taken straight from the SavedModels' signatures."""
+    import tensorflow as tf
+    import tensorflow_text  # noqa: F401
+
+    from reqa.evaluate import evaluate_model
+
+    model_dir = tiny_model[2]
+    result = evaluate_model("tiny", str(model_dir), reqa_set, batch_size=2,
+                            report=lambda line: None)
+    query = tf.saved_model.load(str(model_dir / "export" / "query_encoder"))
+    doc = tf.saved_model.load(str(model_dir / "export" / "doc_encoder"))
+    q = query.signatures["serving_default"](text=tf.constant(reqa_set.questions))["embedding"]
+    d = doc.signatures["serving_default"](
+        title=tf.constant([c.sentence for c in reqa_set.candidates]),
+        text=tf.constant([c.context for c in reqa_set.candidates]))["embedding"]
+    expected = metrics(best_ranks(q.numpy() @ d.numpy().T, reqa_set.targets))
+    assert result.metrics == pytest.approx(expected)
+    assert result.seconds["index"] > 0
