@@ -181,14 +181,16 @@ def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
 def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards: list[str]):
     import importlib.metadata
 
-    from schemas.pairs import (METADATA_FILE, PAIRS_SCHEMA_VERSION, SPLITS, TASKS, VOCAB_FILE,
-                               PairsMetadata)
+    from schemas.pairs import (METADATA_FILE, PAIRS_SCHEMA_VERSION, PRETRAINING_TASKS, SPLITS,
+                               VOCAB_FILE, PairsMetadata)
     from pipeline.corpus import write_json
 
-    def table(prefix, rows):
-        return {r: {t: counts.get(f"{prefix}/{r}/{t}", 0) for t in TASKS} for r in rows}
+    tasks = PRETRAINING_TASKS
 
-    shard_lists = {s: {t: sorted(p for p in shards if p.startswith(f"{s}/{t}-")) for t in TASKS}
+    def table(prefix, rows):
+        return {r: {t: counts.get(f"{prefix}/{r}/{t}", 0) for t in tasks} for r in rows}
+
+    shard_lists = {s: {t: sorted(p for p in shards if p.startswith(f"{s}/{t}-")) for t in tasks}
                    for s in SPLITS}
     metadata = PairsMetadata(
         schema_version=PAIRS_SCHEMA_VERSION,

@@ -161,7 +161,8 @@ def corpus_summary(output_dir: str) -> list[str]:
 def pairs_summary(output_dir: str) -> list[str]:
     from apache_beam.io.filesystems import FileSystems
 
-    from schemas.pairs import METADATA_FILE, PAIRS_DIR, SPLITS, TASKS
+    from schemas.pairs import METADATA_FILE, PAIRS_DIR, SPLITS
+    from schemas.pairs import PRETRAINING_TASKS as TASKS
 
     pairs_dir = FileSystems.join(output_dir, PAIRS_DIR)
     path = FileSystems.join(pairs_dir, METADATA_FILE)

@@ -11,7 +11,9 @@ import dataclasses
 import json
 
 PAIRS_SCHEMA_VERSION = 1
-TASKS = ("ict", "bfs", "wlp")
+PRETRAINING_TASKS = ("ict", "bfs", "wlp")  # what the pipeline mines from a dump
+REQA_TASK = "reqa"  # fine-tuning pairs from SQuAD-format data (reqa/finetune_pairs.py)
+TASKS = (*PRETRAINING_TASKS, REQA_TASK)
 SPLITS = ("train", "valid", "test")
 PAIRS_DIR = "pairs"
 METADATA_FILE = "metadata.json"

@@ -146,11 +146,14 @@ def _yaml_scalar(raw: str):
 
 
 def resolve(preset: str = "tiny", config_file: str | None = None,
-            assignments: list[str] = (), **direct: Any) -> ExperimentConfig:
-    """Preset, then the YAML file, then `--set` flags, then `direct` overrides (section dicts)."""
+            assignments: list[str] = (), inherit: dict | None = None,
+            **direct: Any) -> ExperimentConfig:
+    """Preset, then `inherit` (what a warm start brings: the pre-trained model's section), then
+    the YAML file, then `--set` flags, then `direct` overrides (section dicts)."""
     if preset not in PRESETS:
         raise ValueError(f"unknown preset {preset!r} (known: {', '.join(PRESETS)})")
     config = apply_overrides(ExperimentConfig(), PRESETS[preset])
+    config = apply_overrides(config, inherit or {})
     if config_file:
         config = apply_overrides(config, load_yaml(config_file) or {})
     config = apply_overrides(config, parse_set_flags(list(assignments)))

@@ -15,13 +15,9 @@ import time
 
 import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
 from trainer.config import PRESETS, ExperimentConfig, resolve, to_yaml
+from trainer.layout import CHECKPOINT_DIR, CONFIG_FILE, EVAL_FILE, METADATA_COPY, VOCAB_COPY
 
 STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored", "tpu")
-CONFIG_FILE = "config.yaml"
-CHECKPOINT_DIR = "checkpoints"
-EVAL_FILE = "eval_results.json"
-VOCAB_COPY = "vocab.txt"  # the shards' vocab and metadata, kept for export
-METADATA_COPY = "pairs_metadata.json"
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,13 +33,25 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--strategy", default="one_device", choices=STRATEGIES)
     parser.add_argument("--tpu", default="", help="TPU address, or 'local' on a TPU VM")
     parser.add_argument("--num_gpus", type=int, default=None, help="default: all visible")
+    parser.add_argument("--init_checkpoint", help="fine-tune from a checkpoint, or from a "
+                        "pre-training run's model_dir (its latest checkpoint; its model config "
+                        "becomes the default)")
     parser.add_argument("--no_export", dest="export", action="store_false")
     return parser.parse_args(argv)
 
 
 def resolve_config(args: argparse.Namespace) -> ExperimentConfig:
     data = {k: v for k, v in (("train_data", args.train_data), ("eval_data", args.eval_data)) if v}
-    config = resolve(args.config, args.config_file, args.assignments, data=data)
+    inherit, direct = {}, {"data": data}
+    if args.init_checkpoint:
+        from trainer.warm_start import resolve_warm_start
+
+        try:
+            inherit = {"model": resolve_warm_start(args.init_checkpoint).model_overrides}
+        except FileNotFoundError as error:
+            raise SystemExit(str(error)) from None
+        direct["train"] = {"init_checkpoint": args.init_checkpoint}
+    config = resolve(args.config, args.config_file, args.assignments, inherit=inherit, **direct)
     if not config.data.train_data:
         raise SystemExit("give --train_data (or data.train_data in the config)")
     return config
@@ -114,18 +122,20 @@ def save_run_inputs(config: ExperimentConfig, pairs_dir: str, model_dir: str) ->
                      posixpath.join(model_dir, METADATA_COPY), overwrite=True)
 
 
-def restore_or_initialize(checkpoint, model_dir: str, model, init_checkpoint: str) -> str:
+def restore_or_initialize(checkpoint, model_dir: str, model, warm_start) -> str:
     """Resume from model_dir's latest checkpoint (model, optimizer, step); else start from
-    `init_checkpoint`'s model weights (fine-tuning); else from scratch. Says which."""
+    `warm_start`'s model weights (fine-tuning: every model variable must be found there, the
+    optimizer starts afresh); else from scratch. Says which."""
     import tensorflow as tf
 
     latest = tf.train.latest_checkpoint(posixpath.join(model_dir, CHECKPOINT_DIR))
     if latest:
         checkpoint.restore(latest).assert_existing_objects_matched()
         return f"resumed from {latest}"
-    if init_checkpoint:
-        tf.train.Checkpoint(model=model).read(init_checkpoint).expect_partial()
-        return f"initialised the model from {init_checkpoint}"
+    if warm_start:
+        (tf.train.Checkpoint(model=model).read(warm_start.checkpoint)
+         .assert_existing_objects_matched().expect_partial())
+        return f"initialised the model from {warm_start.checkpoint}"
     return "starting from scratch"
 
 
@@ -200,6 +210,13 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
     train = config.train
     shards = find_shards(config.data.train_data)
     metadata = check_shards(shards, config.model, config.data.vocab_sha256)
+    warm_start = None
+    if train.init_checkpoint:
+        from trainer.warm_start import resolve_warm_start, vocab_mismatch
+
+        warm_start = resolve_warm_start(train.init_checkpoint)
+        if problem := vocab_mismatch(warm_start, metadata.vocab_sha256):
+            raise ValueError(f"refusing the shards in {shards.pairs_dir}: {problem}")
     chief = is_chief(strategy)
     write_dir = model_dir if chief else tempfile.mkdtemp(prefix="wikipairs_worker_")
     save_run_inputs(config, shards.pairs_dir, write_dir)
@@ -208,7 +225,7 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
           f"replica(s), global batch {train.global_batch_size}", flush=True)
 
     model, optimizer, manager = build_training_state(config, strategy, write_dir)
-    print(restore_or_initialize(manager.checkpoint, model_dir, model, train.init_checkpoint),
+    print(restore_or_initialize(manager.checkpoint, model_dir, model, warm_start),
           flush=True)
     step = int(optimizer.iterations.numpy())
     dataset = strategy.distribute_datasets_from_function(
