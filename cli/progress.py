@@ -33,10 +33,11 @@ def progress_line(what: str, count: int, total: int | None, elapsed_s: float,
 class LineProgress:
     """The fallback when tqdm is not installed; safe to update from several threads."""
 
-    def __init__(self, what: str, total: int | None, stream: TextIO = sys.stderr,
+    def __init__(self, what: str, total: int | None, stream: TextIO | None = None,
                  every_s: float = 5.0, clock: Callable[[], float] = time.monotonic):
+        # stderr looked up now, not at import: pytest and callers may have replaced it since.
         self.what, self.total, self.stream, self.every_s, self.clock = (
-            what, total, stream, every_s, clock)
+            what, total, stream or sys.stderr, every_s, clock)
         self.count = 0
         self.started = self.printed = clock()
         self.lock = threading.Lock()

@@ -32,6 +32,19 @@ def candidate_text(candidate: Candidate, document: str) -> str:
     raise ValueError(f"unknown BM25 document {document!r} (sentence | sentence_context)")
 
 
+def tokenize(texts: list[str], config: BM25Config) -> list[list[str]]:
+    """Lower-cased word tokens without English stop words, Snowball-stemmed (bm25s's tokenizer)."""
+    import bm25s
+
+    stemmer = None
+    if config.stem:
+        import Stemmer
+
+        stemmer = Stemmer.Stemmer("english")
+    return bm25s.tokenize(texts, lower=True, stopwords=config.stopwords, stemmer=stemmer,
+                          show_progress=False, return_ids=False)
+
+
 class BM25Scorer:
     """Index candidates once; then score blocks of questions against all of them."""
 
@@ -40,22 +53,12 @@ class BM25Scorer:
 
         self.config = config
         self.retriever = bm25s.BM25(k1=config.k1, b=config.b, method=config.method)
-        self.retriever.index(self._tokenize([candidate_text(c, config.document)
-                                             for c in candidates]), show_progress=False)
+        self.retriever.index(tokenize([candidate_text(c, config.document) for c in candidates],
+                                      config), show_progress=False)
         self.num_candidates = len(candidates)
-
-    def _tokenize(self, texts: list[str], vocab=None):
-        import bm25s
-
-        stemmer = None
-        if self.config.stem:
-            import Stemmer
-
-            stemmer = Stemmer.Stemmer("english")
-        return bm25s.tokenize(texts, lower=True, stopwords=self.config.stopwords,
-                              stemmer=stemmer, show_progress=False, return_ids=False)
 
     def score_questions(self, questions: Sequence[str]) -> np.ndarray:
         """float32 [len(questions), candidates]; a term not in any candidate adds nothing."""
-        rows = [self.retriever.get_scores(tokens) for tokens in self._tokenize(list(questions))]
+        rows = [self.retriever.get_scores(tokens)
+                for tokens in tokenize(list(questions), self.config)]
         return np.asarray(rows, np.float32).reshape(len(rows), self.num_candidates)

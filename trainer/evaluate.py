@@ -52,10 +52,9 @@ def ranks_of_targets(query_embeddings, doc_embeddings, targets, chunk: int = 512
 
 
 def retrieval_metrics(ranks: np.ndarray, ks=KS) -> dict[str, float]:
-    metrics = {f"recall@{k}": float(np.mean(ranks <= k)) for k in ks}
-    metrics["mrr"] = float(np.mean(1.0 / ranks))
-    metrics["pairs"] = int(len(ranks))
-    return metrics
+    from reqa.ranking import metrics
+
+    return {**metrics(ranks, ks), "pairs": int(len(ranks))}
 
 
 def metrics_by_task(ranks: np.ndarray, tasks: np.ndarray, num_docs: int, ks=KS) -> dict:
@@ -96,8 +95,7 @@ def format_table(results: dict, ks=KS) -> str:
     return "\n".join(rows)
 
 
-def main(argv=None) -> dict:
-    """`python -m trainer.evaluate reqa ...` (see reqa/evaluate.py)."""
+def parse_args(argv=None):
     import argparse
 
     from reqa import evaluate as reqa_evaluate
@@ -106,7 +104,12 @@ def main(argv=None) -> dict:
                                      description="Evaluate exported retrievers.")
     commands = parser.add_subparsers(dest="command", required=True)
     reqa_evaluate.add_parser(commands)
-    args = parser.parse_args(argv)
+    return parser.parse_args(argv)
+
+
+def main(argv=None) -> dict:
+    """`python -m trainer.evaluate reqa ...` (see reqa/evaluate.py)."""
+    args = parse_args(argv)
     return args.run(args)
 
 
