@@ -124,7 +124,10 @@ def run(argv: list[str] | None = None):
     """Run the job to completion; returns its config and the final state of the pipeline."""
     import apache_beam as beam
 
+    from pipeline.launch_checks import check_launch
+
     args, beam_args = parse_args(argv)
+    check_launch(args, beam_args)
     config = corpus_config(args)
     stages = set(args.stages.split(","))
     pairs = pairs_config(args) if "pairs" in stages else None

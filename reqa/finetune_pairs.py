@@ -13,7 +13,6 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import hashlib
-import os
 import posixpath
 import sys
 
@@ -127,22 +126,23 @@ def resolve_vocab(vocab: str) -> tuple[str, bool | None]:
     """`vocab`: a vocab.txt, or a directory holding one (a pairs dir or a training run's
     model_dir), whose metadata then says whether it lower-cases. Returns (path, lower_case or
     None when unknown)."""
-    from schemas.pairs import METADATA_FILE, VOCAB_FILE, read_metadata
+    import tensorflow as tf
 
-    if not os.path.isdir(vocab):
+    from schemas.pairs import METADATA_FILE, VOCAB_FILE, read_metadata
+    from trainer.layout import METADATA_COPY
+
+    if not tf.io.gfile.isdir(vocab):
         return vocab, None
-    for metadata in (METADATA_FILE, "pairs_metadata.json"):
-        if os.path.exists(os.path.join(vocab, metadata)):
-            return (os.path.join(vocab, VOCAB_FILE),
-                    read_metadata(os.path.join(vocab, metadata)).lower_case)
-    return os.path.join(vocab, VOCAB_FILE), None
+    for metadata in (METADATA_FILE, METADATA_COPY):
+        if tf.io.gfile.exists(posixpath.join(vocab, metadata)):
+            return (posixpath.join(vocab, VOCAB_FILE),
+                    read_metadata(posixpath.join(vocab, metadata)).lower_case)
+    return posixpath.join(vocab, VOCAB_FILE), None
 
 
 def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
             lower_case: bool | None = None) -> dict:
     """Write the shards, metadata.json, vocab.txt and the squad_*.json subsets; returns counts."""
-    import shutil
-
     import tensorflow as tf
 
     from schemas.pairs import (METADATA_FILE, PAIRS_DIR, PAIRS_SCHEMA_VERSION, REQA_TASK,
@@ -159,7 +159,7 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
     records, truncated, reqa_set = build_records(paragraphs, split_of, tokenizer, config)
     pairs_dir = posixpath.join(output_dir, PAIRS_DIR)
     shards = {split: write_split(rows, pairs_dir, split) for split, rows in records.items()}
-    shutil.copyfile(vocab_path, posixpath.join(pairs_dir, VOCAB_FILE))
+    tf.io.gfile.copy(vocab_path, posixpath.join(pairs_dir, VOCAB_FILE), overwrite=True)
     metadata = PairsMetadata(
         schema_version=PAIRS_SCHEMA_VERSION, wikipairs_version=_version(),
         vocab_file=VOCAB_FILE, vocab_sha256=tokenizer.sha256, vocab_size=tokenizer.vocab_size,
@@ -192,10 +192,10 @@ def _version() -> str:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m reqa.finetune_pairs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--squad", required=True)
+    parser.add_argument("--squad", required=True, help="SQuAD-format JSON, local or gs://")
     parser.add_argument("--vocab", required=True, help="the vocab.txt of the model to fine-tune, "
                         "or its model_dir / pairs dir (then lower-casing comes from there too)")
-    parser.add_argument("--output_dir", required=True)
+    parser.add_argument("--output_dir", required=True, help="local or gs://")
     parser.add_argument("--split", default="5/95", choices=sorted(SPLITS),
                         help="train/test share of the questions")
     parser.add_argument("--seed", type=int, default=0)
@@ -206,8 +206,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
+    import tensorflow as tf
+
     for path, what in ((args.squad, "--squad"), (args.vocab, "--vocab")):
-        if not os.path.exists(path):
+        if not tf.io.gfile.exists(path):
             sys.exit(f"{what} {path}: no such file or directory")
     summary = convert(args.squad, args.vocab, args.output_dir,
                       FinetuneConfig(train_fraction=SPLITS[args.split], seed=args.seed),

@@ -104,5 +104,13 @@ def to_squad_json(paragraphs: list[Paragraph], version: str = "1.1") -> dict:
 
 
 def write_squad(paragraphs: list[Paragraph], path: str, version: str = "1.1") -> None:
+    """Local or gs:// (through tf.io.gfile, imported only then)."""
+    text = json.dumps(to_squad_json(paragraphs, version), ensure_ascii=False, indent=1)
+    if "://" in path:
+        import tensorflow as tf
+
+        with tf.io.gfile.GFile(path, "w") as handle:
+            handle.write(text)
+        return
     with open(path, "w", encoding="utf-8") as handle:
-        json.dump(to_squad_json(paragraphs, version), handle, ensure_ascii=False, indent=1)
+        handle.write(text)

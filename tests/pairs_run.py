@@ -15,6 +15,8 @@ from pipeline.pairs_stage import PairsStageConfig  # noqa: E402
 from pipeline.run import build  # noqa: E402
 from schemas.pairs import FEATURES, METADATA_FILE, PAIRS_DIR, TEXT_FEATURES  # noqa: E402
 
+IN_MEMORY = ("--direct_running_mode=in_memory",)  # one process: the tests' default
+
 
 def run_pairs(corpus_dir: pathlib.Path, output_dir: pathlib.Path, vocab: str | None = None,
               pair_config: PairConfig = PairConfig(), **config) -> dict:
@@ -24,15 +26,17 @@ def run_pairs(corpus_dir: pathlib.Path, output_dir: pathlib.Path, vocab: str | N
 
 
 def run_job(inputs: list[str], output_dir: pathlib.Path, vocab: str | None = None,
-            pair_config: PairConfig = PairConfig(), **config) -> dict:
-    """The whole job, dumps to shards, in one pipeline."""
+            pair_config: PairConfig = PairConfig(), beam_args: tuple[str, ...] = IN_MEMORY,
+            **config) -> dict:
+    """The whole job, dumps to shards, in one pipeline (`beam_args`: the DirectRunner's mode)."""
     return _run(CorpusConfig(inputs=tuple(inputs), output_dir=str(output_dir)), None,
-                output_dir, vocab, pair_config, config)
+                output_dir, vocab, pair_config, config, beam_args)
 
 
-def _run(corpus: CorpusConfig, corpus_dir, output_dir, vocab, pair_config, config) -> dict:
+def _run(corpus: CorpusConfig, corpus_dir, output_dir, vocab, pair_config, config,
+         beam_args: tuple[str, ...] = IN_MEMORY) -> dict:
     stage = PairsStageConfig(output_dir=str(output_dir), pairs=pair_config, vocab=vocab, **config)
-    with TestPipeline(argv=["--runner=DirectRunner", "--direct_running_mode=in_memory"]) as p:
+    with TestPipeline(argv=["--runner=DirectRunner", *beam_args]) as p:
         build(p, corpus, stage, corpus_dir=corpus_dir)
     pairs_dir = output_dir / PAIRS_DIR
     metadata = json.loads((pairs_dir / METADATA_FILE).read_text())
@@ -61,12 +65,12 @@ def read_records(pairs_dir: pathlib.Path) -> list[dict]:
 TINY_TRAIN_STEPS = 200
 
 
-def sample_job(output_dir: pathlib.Path) -> dict:
+def sample_job(output_dir: pathlib.Path, beam_args: tuple[str, ...] = IN_MEMORY) -> dict:
     """The whole job on the bundled sample with a learned 2,000-token vocab, 60/20/20 splits and
     more pairs per article than the defaults (a few hundred pairs are too few to generalise)."""
     from pipeline.sample_data import sample_path
 
-    return run_job([str(sample_path())], output_dir, None, vocab_size=2000,
+    return run_job([str(sample_path())], output_dir, None, beam_args=beam_args, vocab_size=2000,
                    split_fractions=(0.6, 0.2, 0.2), keep_text=True, pair_config=PairConfig(
                        ict_per_article=16, bfs_per_article=8, wlp_max_per_target=8))
 

@@ -271,7 +271,10 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
 
 
 def main(argv=None) -> dict:
+    from trainer.launch_checks import check_launch
+
     args = parse_args(argv)
+    check_launch(args)
     config = resolve_config(args)
     import tf_keras
 
