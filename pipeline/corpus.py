@@ -2,7 +2,11 @@
 
 dump files -> read tasks -> Reshuffle -> raw pages -> Reshuffle -> parse -> articles / redirects /
 skips -> redirect chains chased by joins -> links resolved by a join -> articles with outbound
-target ids and inbound links -> Parquet tables + corpus_stats.json.
+target ids and a bounded sample of their inbound links -> Parquet tables + corpus_stats.json.
+
+Memory per key is bounded everywhere, whatever the fan-in of a title: the joins whose one side
+can be huge (every link to "United States") stream that side (`JoinStreaming`), and inbound links
+reach their article as a capped sample combined before the shuffle (`SampleInbound`).
 """
 from __future__ import annotations
 
@@ -29,6 +33,13 @@ class CorpusConfig:
     parse: ParseConfig = ParseConfig()
     max_redirect_hops: int = 5
     read_range_bytes: int = 64 << 20  # multistream dumps are split into ranges of about this size
+    # Inbound links kept in an article's row (the rest are counted): WLP draws its linking
+    # articles from them, so keep it well above the pair stage's wlp_max_per_target (4).
+    max_inbound_links: int = 1000
+
+    def __post_init__(self):
+        if self.max_inbound_links < 1:
+            raise ValueError(f"max_inbound_links must be at least 1, not {self.max_inbound_links}")
 
 
 def _count(name: str, n: int = 1) -> None:
@@ -102,6 +113,56 @@ def _plan(patterns, target_bytes):
     return plan_read_tasks(list(patterns), target_bytes)
 
 
+def _tagged(kv, index: int):
+    return kv[0], (index, kv[1])
+
+
+def join_group(kv, stream_index: int, names: tuple[str, ...], fn, *args):
+    """One group of tagged values -> fn(key, stream, *args, **small inputs as lists)."""
+    key, tagged = kv
+    small = {name: [] for i, name in enumerate(names) if i != stream_index}
+    for index, value in tagged:  # first pass: keeps the small inputs' values only
+        if index != stream_index:
+            small[names[index]].append(value)
+    return fn(key, _Stream(tagged, stream_index), *args, **small)
+
+
+class _Stream:
+    """The big input's values of a group, read from the grouped values at each iteration."""
+
+    def __init__(self, tagged, index: int):
+        self.tagged, self.index = tagged, index
+
+    def __iter__(self):
+        return (value for index, value in self.tagged if index == self.index)
+
+
+class JoinStreaming(beam.PTransform):
+    """A join by key where one input may hold a huge number of values per key (every link to a
+    hub title): `fn(key, stream, *args, **small)` gets that input's values as an iterable it may
+    read once or more, and the other inputs' values as lists.
+
+    Beam's CoGroupByKey copies every value of a key into a Python list. Here the tagged values go
+    through a plain GroupByKey and the group is read twice: a first pass keeps only the small
+    inputs' values, then `fn` reads the big input's values from the group itself. Grouped values
+    can be read more than once, and on Dataflow they are paged in from the shuffle as they are
+    read, so memory per key is that of the small inputs."""
+
+    def __init__(self, stream: str, fn, *args):
+        super().__init__()
+        self.stream, self.fn, self.args = stream, fn, args
+
+    def expand(self, inputs: dict):
+        names = tuple(inputs)
+        tagged = [pcoll | f"Tag_{name}" >> beam.Map(_tagged, index)
+                  for index, (name, pcoll) in enumerate(inputs.items())]
+        return (tagged
+                | "Flatten" >> beam.Flatten()
+                | "Group" >> beam.GroupByKey()
+                | "Join" >> beam.FlatMap(join_group, names.index(self.stream), names,
+                                         self.fn, *self.args))
+
+
 class ChaseRedirects(beam.PTransform):
     """Redirect -> the article it ends at, one join round per hop."""
 
@@ -116,12 +177,8 @@ class ChaseRedirects(beam.PTransform):
         finished = []
         for hop in range(self.max_hops):
             steps = (
-                {"chase": chasing, "article": article_titles, "redirect": edges}
-                | f"Join{hop}" >> beam.CoGroupByKey()
-                | f"Hop{hop}" >> beam.FlatMap(
-                    lambda kv: linking.advance_chases(kv[0], kv[1]["chase"], kv[1]["article"],
-                                                     kv[1]["redirect"]))
-            )
+                {"chases": chasing, "article_ids": article_titles, "redirect_targets": edges}
+                | f"Join{hop}" >> JoinStreaming("chases", linking.advance_chases))
             finished.append(steps | f"Done{hop}" >> beam.Filter(lambda s: s[0] == "done")
                             | f"Outcome{hop}" >> beam.Map(lambda s: s[1]))
             chasing = (steps | f"Next{hop}" >> beam.Filter(lambda s: s[0] == "next")
@@ -130,19 +187,48 @@ class ChaseRedirects(beam.PTransform):
         return finished | "Outcomes" >> beam.Flatten()
 
 
+class SampleInbound(beam.CombineFn):
+    """Ranked inbound links of one article -> (count, at most `cap` of them): the pure steps of
+    `linking`, as a CombineFn so that Beam combines on each worker before the shuffle."""
+
+    def __init__(self, cap: int):
+        self.cap = cap
+
+    def create_accumulator(self):
+        return 0, []
+
+    def add_input(self, sample, link):
+        return linking.add_to_sample(sample, link, self.cap)
+
+    def merge_accumulators(self, samples):
+        return linking.merge_samples(samples, self.cap)
+
+    def extract_output(self, sample):
+        return linking.sampled_links(sample, self.cap)
+
+
 def _link_refs(article: Article):
     for index, link in enumerate(article.links):
         yield link.target, linking.LinkRef(article.id, index, link.section, link.passage,
                                            link.sentence, link.anchor)
 
 
+def _ranked_inbound(link: linking.ResolvedLink):
+    ref = link.ref
+    inbound = (ref.source_id, ref.section, ref.passage, ref.sentence)
+    return link.target_id, linking.ranked_inbound(link.target_id, inbound)
+
+
 def _assemble(kv):
+    """Every input of this join is small per key: one article, its own outbound links (as many as
+    its page holds) and one inbound sample."""
     _, group = kv
     articles = group["article"]
     if not articles:
         return
     target_ids = dict(group["outbound"])
-    yield corpus_rows.article_row(articles[0], target_ids, list(group["inbound"]))
+    count, inbound = next(iter(group["inbound"]), (0, []))
+    yield corpus_rows.article_row(articles[0], target_ids, inbound, count)
 
 
 class BuildCorpus(beam.PTransform):
@@ -175,18 +261,17 @@ class BuildCorpus(beam.PTransform):
              | "ViaRedirect" >> beam.Map(lambda o: (o.origin_title, (o.target_id, True))))
             | "TitleIndex" >> beam.Flatten())
         resolved = (
-            {"refs": articles | "LinkRefs" >> beam.FlatMap(_link_refs), "index": title_index}
-            | "JoinLinks" >> beam.CoGroupByKey()
-            | "ResolveLinks" >> beam.FlatMap(
-                lambda kv: linking.resolve_links(kv[0], kv[1]["refs"], kv[1]["index"])))
+            {"refs": articles | "LinkRefs" >> beam.FlatMap(_link_refs),
+             "index_entries": title_index}
+            | "JoinLinks" >> JoinStreaming("refs", linking.resolve_links))
         found = resolved | "Found" >> beam.Filter(lambda link: link.target_id is not None)
         article_rows = (
             {"article": articles | "ById" >> beam.Map(lambda a: (a.id, a)),
              "outbound": found | "Outbound" >> beam.Map(
                  lambda l: (l.ref.source_id, (l.ref.index, l.target_id))),
-             "inbound": found | "Inbound" >> beam.Map(
-                 lambda l: (l.target_id, (l.ref.source_id, l.ref.section, l.ref.passage,
-                                          l.ref.sentence)))}
+             "inbound": found
+             | "RankInbound" >> beam.Map(_ranked_inbound)
+             | "SampleInbound" >> beam.CombinePerKey(SampleInbound(config.max_inbound_links))}
             | "JoinArticle" >> beam.CoGroupByKey()
             | "ArticleRows" >> beam.FlatMap(_assemble))
 
@@ -221,10 +306,15 @@ def _link_stats(link: linking.ResolvedLink) -> list[str]:
     return ["links:total", "links:resolved"] + (["links:via_redirect"] if link.via_redirect else [])
 
 
-def stats_document(counts: dict[str, int], inputs) -> dict:
-    """corpus_stats.json: page buckets that must add up to pages_read, and link/redirect counts."""
+def stats_document(counts: dict[str, int], inputs, max_inbound_links: int) -> dict:
+    """corpus_stats.json: page buckets that must add up to pages_read, link/redirect counts, and
+    what a reader of the tables must know (schema version, the cap on inbound links per row)."""
+    from schemas.corpus import CORPUS_SCHEMA_VERSION
+
     buckets = {k: v for k, v in sorted(counts.items()) if k.split(":")[0] in ("kept", "skipped", "failed")}
     return {
+        "schema_version": CORPUS_SCHEMA_VERSION,
+        "max_inbound_links": max_inbound_links,
         "inputs": list(inputs),
         "pages_read": counts.get("pages_read", 0),
         "buckets": buckets,
@@ -266,6 +356,6 @@ class WriteCorpus(beam.PTransform):
         written["stats"] = (
             tables["stats"]
             | "StatsDict" >> beam.combiners.ToDict()
-            | "StatsDoc" >> beam.Map(stats_document, inputs)
+            | "StatsDoc" >> beam.Map(stats_document, inputs, self.config.max_inbound_links)
             | "WriteStats" >> beam.Map(write_json, FileSystems.join(out, schema.STATS_FILE)))
         return written

@@ -1,12 +1,14 @@
 """Records -> rows of the Parquet tables declared in `schemas.corpus` (pure functions)."""
 from __future__ import annotations
 
-from pipeline.linking import RedirectOutcome, ResolvedLink
+from pipeline.linking import InboundLink, RedirectOutcome, ResolvedLink
 from pipeline.records import Article, ReadProblem, Skip
 
 
-def article_row(article: Article, target_ids: dict[int, int], inbound: list[tuple]) -> dict:
-    """`target_ids`: link index -> resolved article id; `inbound`: (source, section, passage, sentence)."""
+def article_row(article: Article, target_ids: dict[int, int], inbound: list[InboundLink],
+                inbound_count: int) -> dict:
+    """`target_ids`: link index -> resolved article id; `inbound`: the kept sample of the links to
+    the article (all of them unless there were more than the cap), `inbound_count`: all of them."""
     return {
         "id": article.id,
         "title": article.title,
@@ -25,6 +27,7 @@ def article_row(article: Article, target_ids: dict[int, int], inbound: list[tupl
             {"source_id": src, "section": sec, "passage": psg, "sentence": snt}
             for src, sec, psg, snt in sorted(inbound)
         ],
+        "inbound_link_count": inbound_count,
         "source": article.source,
     }
 

@@ -260,8 +260,19 @@ def _text(output) -> str:
     return output.decode(errors="replace") if isinstance(output, bytes) else output or ""
 
 
+def option_problems(args) -> list[str]:
+    """Flags that contradict each other, whatever the runner."""
+    inbound, wlp = getattr(args, "max_inbound_links", None), getattr(args, "wlp_max_per_target", 0)
+    if inbound is not None and inbound < max(1, wlp):
+        return [f"--max_inbound_links={inbound}: WLP draws up to --wlp_max_per_target={wlp} "
+                f"linking articles from the kept inbound links: pass at least {max(1, wlp)}"]
+    return []
+
+
 def launch_problems(args, beam_args: list[str], environ=os.environ) -> list[str]:
     """Every problem with the job's options that can be known before building the pipeline."""
+    if problems := option_problems(args):
+        return problems
     options = PipelineOptions(beam_args)
     runner = runner_name(options.view_as(StandardOptions).runner)
     paths = path_options(args)

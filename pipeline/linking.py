@@ -2,11 +2,13 @@
 
 Redirects are chased one hop per join round (chains too, with a cycle guard); links then meet the
 title index (article titles plus resolved redirect titles). Nothing is guessed: a link or redirect
-whose target is not an article of the dump is reported as unresolved.
+whose target is not an article of the dump is reported as unresolved. Each article then keeps a
+bounded sample of its inbound links and their count (below).
 """
 from __future__ import annotations
 
 import dataclasses
+import hashlib
 from typing import Iterable, Iterator
 
 
@@ -93,3 +95,66 @@ def resolve_links(title: str, refs: Iterable[LinkRef],
     target_id, via_redirect = entries[0] if entries else (None, False)
     for ref in refs:
         yield ResolvedLink(ref, title, target_id, via_redirect)
+
+
+# --- inbound links: a bounded, deterministic sample per article -----------------------------------
+#
+# A hub page ("United States": ~300k inbound links in English Wikipedia) must not put all its
+# inbound links in one worker's memory or one Parquet row. Each article keeps at most `cap` of them
+# plus the true count; the sample is a CombineFn's accumulator, so Beam combines it on each worker
+# before the shuffle and never holds more than a few `cap` links per key.
+
+InboundLink = tuple[int, int, int, int]  # (source_id, section, passage, sentence)
+RankedLink = tuple[int, int, int, int, int]  # (rank hash, *InboundLink): sorts in sample order
+InboundSample = tuple[int, list[RankedLink]]  # (links seen, the best-ranked of them)
+
+
+def ranked_inbound(target_id: int, link: InboundLink) -> RankedLink:
+    """A link to `target_id` with its place in the sample order: a hash of (target, source) first,
+    so the sample takes whole linking articles in a uniform, run-independent order that differs
+    per target, then the link's position in its source (a source's links go in together)."""
+    digest = hashlib.blake2b(f"{target_id}/{link[0]}".encode(), digest_size=8).digest()
+    return (int.from_bytes(digest, "little"), *link)
+
+
+def _prune(ranked: list[RankedLink], cap: int) -> list[RankedLink]:
+    ranked.sort()
+    del ranked[cap:]
+    return ranked
+
+
+def add_to_sample(sample: InboundSample, link: RankedLink, cap: int) -> InboundSample:
+    """One more link; the list is cut back to `cap` whenever it reaches 2 * cap, so memory stays
+    under 2 * cap links and the sorting costs O(log cap) per link."""
+    count, ranked = sample
+    ranked.append(link)
+    return count + 1, _prune(ranked, cap) if len(ranked) >= 2 * cap else ranked
+
+
+def merge_samples(samples: Iterable[InboundSample], cap: int) -> InboundSample:
+    """Samples of disjoint sets of links -> the sample of their union (folded: fewer than 4 * cap
+    links at once, however many samples come in)."""
+    count, ranked = 0, []
+    for more_count, more in samples:
+        count += more_count
+        ranked.extend(more)
+        if len(ranked) >= 2 * cap:
+            _prune(ranked, cap)
+    return count, ranked
+
+
+def sampled_links(sample: InboundSample, cap: int) -> tuple[int, list[InboundLink]]:
+    """(how many links there were, the `cap` best-ranked of them in (source, position) order).
+
+    Order-free: the result depends on the set of links only, never on how Beam split them into
+    bundles, so reruns and runners agree; an article with at most `cap` links keeps them all."""
+    count, ranked = sample
+    return count, sorted(link[1:] for link in _prune(list(ranked), cap))
+
+
+def sample_inbound(target_id: int, links: Iterable[InboundLink], cap: int):
+    """The whole sample of one article's links in one call (what the CombineFn computes)."""
+    sample: InboundSample = (0, [])
+    for link in links:
+        sample = add_to_sample(sample, ranked_inbound(target_id, link), cap)
+    return sampled_links(sample, cap)

@@ -14,6 +14,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import pairs as sampling
+from pipeline.corpus import JoinStreaming
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import Progress
 
@@ -90,11 +91,12 @@ def to_view(article: TokenizedArticle, config: sampling.PairConfig) -> sampling.
     return sampling.ArticleView(article.id, article.title, article.title_ids, tuple(passages))
 
 
-def _wlp_pairs(kv, config, ids):
-    _, group = kv
-    for source in group["source"]:
-        for request in group["request"]:
-            pair = sampling.wlp_pair(request, source, config, ids)
+def _wlp_pairs(_, requests, config, ids, source):
+    """The WLP requests addressed to one linking article B, met with B's passages (`source`: B's
+    view, none if B has no row). Requests are streamed: one per article B links to, at most."""
+    for view in source:
+        for request in requests:
+            pair = sampling.wlp_pair(request, view, config, ids)
             if pair is not None:
                 yield pair
 
@@ -250,9 +252,8 @@ class BuildPairs(beam.PTransform):
         by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v))
         requests = packed | "WlpRequests" >> beam.FlatMap(
             lambda view_and_links: sampling.wlp_requests(*view_and_links, pair_config))
-        wlp = ({"request": requests, "source": by_id}
-               | "JoinSource" >> beam.CoGroupByKey()
-               | "WlpPairs" >> beam.FlatMap(_wlp_pairs, pair_config, ids_side))
+        wlp = ({"requests": requests, "source": by_id}
+               | "JoinSource" >> JoinStreaming("requests", _wlp_pairs, pair_config, ids_side))
         ict = views | "IctPairs" >> beam.FlatMap(sampling.ict_pairs, pair_config, ids_side)
         bfs = views | "BfsPairs" >> beam.FlatMap(sampling.bfs_pairs, pair_config, ids_side)
         pairs = (ict, bfs, wlp) | "AllPairs" >> beam.Flatten()

@@ -32,6 +32,10 @@ def parse_args(argv: list[str] | None = None):
                         help="a page that takes longer goes to dead_letter")
     parser.add_argument("--max_page_bytes", type=int, default=4 << 20)
     parser.add_argument("--min_passage_chars", type=int, default=20)
+    parser.add_argument("--max_inbound_links", type=int, default=1000,
+                        help="inbound links kept per article row: a deterministic sample beyond "
+                        "this (inbound_link_count has the true number), so a hub page costs "
+                        "bounded memory; at least --wlp_max_per_target")
     parser.add_argument("--read_range_mb", type=int, default=64,
                         help="a multistream dump with its index is read in ranges of about this size")
     pairs = parser.add_argument_group("pairs")
@@ -87,6 +91,7 @@ def corpus_config(args):
     parse = ParseConfig(filters=filters, text=TextConfig(min_passage_chars=args.min_passage_chars))
     return CorpusConfig(inputs=tuple(args.input or ()), output_dir=args.output_dir, parse=parse,
                         max_redirect_hops=args.max_redirect_hops,
+                        max_inbound_links=args.max_inbound_links,
                         read_range_bytes=args.read_range_mb << 20)
 
 

@@ -1,6 +1,8 @@
 """Arrow schemas of the corpus tables the corpus stage writes as Parquet under `--output_dir`.
 
-articles/    one row per kept article: sections -> passages -> sentences, outbound and inbound links
+articles/    one row per kept article: sections -> passages -> sentences, outbound links, and its
+             inbound links: all of them up to `max_inbound_links` (1,000), beyond that a sample of
+             that many taken deterministically (a hub page is never held whole), with the true count
 links/       one row per internal link whose target resolved to an article
 redirects/   one row per redirect page, with the article it resolves to (null if it does not)
 dead_letter/ one row per page or file the job could not use, with the stage and the reason
@@ -10,7 +12,7 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-CORPUS_SCHEMA_VERSION = 1
+CORPUS_SCHEMA_VERSION = 2  # 2: inbound_links is a capped sample, inbound_link_count added
 
 TABLES = ("articles", "links", "redirects", "dead_letter")
 STATS_FILE = "corpus_stats.json"
@@ -46,7 +48,8 @@ ARTICLES = pa.schema([
     ("title", pa.string()),
     ("sections", pa.list_(SECTION)),  # the lead (is_lead) first
     ("links", pa.list_(LINK_IN_ARTICLE)),
-    ("inbound_links", pa.list_(INBOUND_LINK)),
+    ("inbound_links", pa.list_(INBOUND_LINK)),  # at most max_inbound_links (corpus_stats.json)
+    ("inbound_link_count", pa.int64()),  # every resolved link to the article; null in version 1
     ("source", pa.string()),
 ])
 

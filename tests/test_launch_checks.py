@@ -347,3 +347,14 @@ def test_grpc_tpu_reachability():
 def test_gpu_count_problem(strategy, requested, visible, starts):
     problem = trainer_checks.gpu_count_problem(strategy, requested, visible)
     assert problem == starts if starts is None else problem.startswith(starts)
+
+
+def test_too_few_inbound_links_for_wlp_is_refused_at_once(tmp_path):
+    """--max_inbound_links below --wlp_max_per_target would starve WLP of linking articles."""
+    result = subprocess.run(
+        [sys.executable, "-m", "pipeline.run", f"--input={tmp_path}/none.xml",
+         f"--output_dir={tmp_path}/out", "--max_inbound_links=2", "--wlp_max_per_target=4"],
+        capture_output=True, text=True, timeout=120, cwd=str(pathlib.Path(__file__).parent.parent))
+    assert result.returncode != 0
+    assert "--max_inbound_links=2: WLP draws up to --wlp_max_per_target=4" in result.stderr
+    assert "Traceback" not in result.stderr
