@@ -105,3 +105,9 @@ def export(args) -> int:
     print(f"{rows:,} pairs from {len(shard_set.shards)} shards written to {args.out} "
           f"({config.format})")
     return 0
+
+
+def search(args) -> int:
+    from cli.search import run
+
+    return run(args)

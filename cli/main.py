@@ -1,4 +1,5 @@
-"""wikipairs: look at, check and export the pair shards of `python -m pipeline.run`.
+"""wikipairs: look at, check and export the pair shards of `python -m pipeline.run`; search a
+corpus with a trained model's exported towers.
 
 PATH is a pairs directory (holding metadata.json), a job's --output_dir, a shard file or a glob of
 shard files (quote it); local or gs://.
@@ -9,6 +10,7 @@ examples:
   wikipairs show out/demo -n 3 --task wlp --split valid
   wikipairs validate gs://BUCKET/wikipairs/enwiki/pairs
   wikipairs export out/demo/pairs pairs.parquet --format parquet --text
+  wikipairs search --model out/demo/model --corpus out/demo "who founded the city?"
 """
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ import argparse
 import os
 import sys
 
+from cli import search as search_command
 from schemas.pairs import SPLITS, TASKS
 
 # This module imports nothing heavy: `--help` must not wait for TensorFlow. Each command's module
@@ -80,6 +83,14 @@ def build_parser() -> argparse.ArgumentParser:
                         help="default: from OUT's extension, else parquet")
     export.add_argument("--text", action="store_true",
                         help="add query_decoded and doc_decoded columns")
+
+    search = commands.add_parser(
+        "search", help="the corpus passages a trained model ranks highest for questions",
+        description="Encodes every passage of the corpus with the exported document tower once "
+        "(cached under --index_dir, rebuilt when the model or the corpus changes), then ranks "
+        "them for each QUERY by inner product with the query tower's embedding.")
+    search.set_defaults(handler="search")
+    search_command.add_arguments(search)
     return parser
 
 

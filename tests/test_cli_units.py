@@ -29,7 +29,8 @@ print("TENSORFLOW IMPORTED" if "tensorflow" in sys.modules else "no tensorflow")
 
 
 @pytest.mark.parametrize("args", [["--help"], ["stats", "--help"], ["show", "--help"],
-                                  ["validate", "--help"], ["export", "--help"]])
+                                  ["validate", "--help"], ["export", "--help"],
+                                  ["search", "--help"]])
 def test_help_does_not_import_tensorflow(args):
     result = subprocess.run([sys.executable, "-c", HELP_PROBE, *args], cwd=REPO, text=True,
                             capture_output=True, timeout=60)
