@@ -190,7 +190,7 @@ def test_record_checks_name_each_broken_record():
     found = batch_problems(tf.constant(batch), expectations, "ict")
     assert found == [
         (1, "task", "task 'bfs' in a shard of task 'ict'"),
-        (2, "task", "task 'xyz' is not one of ict, bfs, wlp"),
+        (2, "task", "task 'xyz' is not one of ict, bfs, wlp, reqa"),
         (3, "length", "query_ids has 72 ids, the max length is 64"),
         (4, "framing", "doc_ids has no [SEP] between title and passage"),
         (5, "framing", "query_ids does not start with [CLS] (id 101) but with 7"),
