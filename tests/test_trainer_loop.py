@@ -51,13 +51,15 @@ def test_fine_tuning_starts_from_the_init_checkpoint_weights(tmp_path):
     from trainer.config import resolve
     from trainer.model import build_model
     from trainer.task import build_training_state, restore_or_initialize
+    from trainer.warm_start import resolve_warm_start
 
     config = resolve("tiny", model={"vocab_size": 50, "max_query_len": 8, "max_doc_len": 12})
     pretrained = build_model(config.model)
     path = tf.train.Checkpoint(model=pretrained).write(str(tmp_path / "pretrained" / "ckpt"))
     model, optimizer, manager = build_training_state(config, tf.distribute.get_strategy(),
                                                      str(tmp_path / "run"))
-    said = restore_or_initialize(manager.checkpoint, str(tmp_path / "run"), model, path)
+    said = restore_or_initialize(manager.checkpoint, str(tmp_path / "run"), model,
+                                 resolve_warm_start(path))
     assert said == f"initialised the model from {path}"
     assert int(optimizer.iterations) == 0
     for loaded, original in zip(model.get_weights(), pretrained.get_weights()):
