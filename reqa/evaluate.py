@@ -6,6 +6,7 @@ on exactly the same candidates and questions, reported as one table (or JSON).
 """
 from __future__ import annotations
 
+import argparse
 import dataclasses
 import json
 import os
@@ -129,7 +130,7 @@ def run(squad: str, models: Sequence[str] = (), bm25: bool = True,
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "reqa", help="answer-sentence retrieval on SQuAD-format data, against BM25",
-        description=__doc__, formatter_class=__import__("argparse").RawDescriptionHelpFormatter)
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--squad", required=True, help="SQuAD v1.1/v2.0 JSON (or NQ converted "
                         "with `python -m reqa.nq`)")
     parser.add_argument("--model", action="append", default=[], metavar="[NAME=]DIR",
