@@ -243,3 +243,20 @@ def test_exported_encoders_match_the_model_in_a_fresh_process(pairs, trained, tm
     assert (model_dir / "export" / "config.yaml").exists()
     assert (model_dir / "export" / "query_encoder" / "assets" / "vocab.txt").read_bytes() == (
         (pairs["dir"] / "vocab.txt").read_bytes())
+
+
+def test_vocab_size_defaults_to_the_shards_unless_chosen(pairs, tmp_path):
+    """Learned-vocab shards (2,000 tokens) size the embedding table unless model.vocab_size is
+    set; a chosen value is kept (and then checked against the shards)."""
+    from trainer.task import parse_args, resolve_config
+
+    train = f"--train_data={pairs['dir'] / 'train'}"
+    model_dir = f"--model_dir={tmp_path}"
+    shards_vocab = pairs["metadata"]["vocab_size"]
+    assert shards_vocab != 30522
+    assert resolve_config(parse_args([train, model_dir])).model.vocab_size == shards_vocab
+    chosen = resolve_config(parse_args([train, model_dir, "--set=model.vocab_size=4096"]))
+    assert chosen.model.vocab_size == 4096
+    (tmp_path / "c.yaml").write_text("model:\n  vocab_size: 5000\n")
+    from_file = resolve_config(parse_args([train, model_dir, f"--config_file={tmp_path}/c.yaml"]))
+    assert from_file.model.vocab_size == 5000

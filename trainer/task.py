@@ -54,7 +54,31 @@ def resolve_config(args: argparse.Namespace) -> ExperimentConfig:
     config = resolve(args.config, args.config_file, args.assignments, inherit=inherit, **direct)
     if not config.data.train_data:
         raise SystemExit("give --train_data (or data.train_data in the config)")
+    if not sets_vocab_size(args, inherit):
+        config = with_shards_vocab_size(config)
     return config
+
+
+def sets_vocab_size(args: argparse.Namespace, inherit: dict) -> bool:
+    """Whether model.vocab_size was chosen: by --set, the config file or a warm start."""
+    from trainer.config import load_yaml, parse_set_flags
+
+    chosen = [parse_set_flags(args.assignments), inherit,
+              (load_yaml(args.config_file) or {}) if args.config_file else {}]
+    return any("vocab_size" in (source.get("model") or {}) for source in chosen)
+
+
+def with_shards_vocab_size(config: ExperimentConfig) -> ExperimentConfig:
+    """model.vocab_size from the training shards' metadata.json: the embedding table then has a
+    row for every id the shards can hold, and none more (a learned 2,000-token vocab would
+    otherwise train a 30,522-row table)."""
+    import dataclasses
+
+    from trainer.data import find_shards, read_metadata
+
+    vocab_size = read_metadata(find_shards(config.data.train_data).pairs_dir).vocab_size
+    return dataclasses.replace(config, model=dataclasses.replace(config.model,
+                                                                 vocab_size=vocab_size))
 
 
 def precision_policy(setting: str, strategy_name: str) -> str:
