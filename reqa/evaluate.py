@@ -16,6 +16,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
+from cli.progress import LineProgress
 from reqa.bm25 import BM25Config, BM25Scorer
 from reqa.candidates import ReqaSet, build_reqa_set
 from reqa.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
@@ -45,8 +46,8 @@ def evaluate_bm25(reqa_set: ReqaSet, config: BM25Config = BM25Config()) -> Syste
         reqa_set.questions[a:b]), indexed)
 
 
-def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet, batch_size: int = 128,
-                   report: Callable[[str], None] = print) -> SystemResult:
+def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet,
+                   batch_size: int = 128) -> SystemResult:
     """Encode candidates as (sentence, context) through the document tower's text signature
     (`[CLS] sentence [SEP] context [SEP]`), questions through the query tower; inner products."""
     from retrieval.encoders import Encoders
@@ -54,10 +55,11 @@ def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet, batch_size: int
     encoders = Encoders.load(model_dir)
     started = time.perf_counter()
     candidates = reqa_set.candidates
+    bar = LineProgress(f"{name}: encoding candidates", len(candidates))
     doc_embeddings = encoders.encode_docs([c.sentence for c in candidates],
                                           [c.context for c in candidates], batch_size,
-                                          progress=_meter(f"{name}: encoding candidates",
-                                                          len(candidates), report))
+                                          progress=bar.update)
+    bar.close()
     indexed = time.perf_counter() - started
     started = time.perf_counter()
     query_embeddings = encoders.encode_queries(reqa_set.questions, batch_size)
@@ -65,21 +67,6 @@ def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet, batch_size: int
                              indexed)
     result.seconds["query"] += time.perf_counter() - started
     return result
-
-
-def _meter(what: str, total: int, report: Callable[[str], None], every_s: float = 10.0):
-    """A progress callback that reports count, rate and ETA at most every `every_s` seconds."""
-    state = {"count": 0, "start": time.monotonic(), "last": time.monotonic()}
-
-    def update(count: int) -> None:
-        state["count"] += count
-        now = time.monotonic()
-        if now - state["last"] >= every_s or state["count"] >= total:
-            state["last"] = now
-            rate = state["count"] / max(now - state["start"], 1e-9)
-            eta = (total - state["count"]) / rate if rate else 0.0
-            report(f"{what}: {state['count']:,}/{total:,} ({rate:,.0f}/s, ETA {eta:.0f}s)")
-    return update
 
 
 def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult]) -> dict:
@@ -123,7 +110,7 @@ def run(squad: str, models: Sequence[str] = (), bm25: bool = True,
     results = [evaluate_bm25(reqa_set, bm25_config)] if bm25 else []
     for spec in models:
         name, path = model_label(spec)
-        results.append(evaluate_model(name, path, reqa_set, batch_size, report))
+        results.append(evaluate_model(name, path, reqa_set, batch_size))
     return report_dict(squad, reqa_set, results)
 
 

@@ -58,13 +58,17 @@ def squad_subset(paragraphs: list[Paragraph], keep: set[str]) -> list[Paragraph]
 
 def frame(cls_id: int, sep_id: int, question_ids, sentence_ids, context_ids,
           config: FinetuneConfig) -> tuple[list[int], list[int], bool, bool]:
-    """(query ids, doc ids, query cut, doc cut), framed as the pipeline frames its pairs."""
-    query_room = config.max_query_len - 2
-    sentence = list(sentence_ids[:config.max_sentence_tokens])
-    doc_room = config.max_doc_len - 3 - len(sentence)
-    return ([cls_id, *question_ids[:query_room], sep_id],
-            [cls_id, *sentence, sep_id, *context_ids[:doc_room], sep_id],
-            len(question_ids) > query_room, len(context_ids) > doc_room)
+    """(query ids, doc ids, query cut, doc cut): the pipeline's own framing (pipeline/pairs.py),
+    the answer sentence in the title's place and the paragraph as the passage."""
+    from pipeline.passages import Sentence
+    from pipeline.pairs import PairConfig, TokenIds, doc_ids, query_ids
+
+    pair_config = PairConfig(max_query_len=config.max_query_len, max_doc_len=config.max_doc_len)
+    ids = TokenIds(cls_id, sep_id)
+    query, query_cut = query_ids(Sentence("", tuple(question_ids)), pair_config, ids)
+    doc, doc_cut = doc_ids(tuple(sentence_ids[:config.max_sentence_tokens]),
+                           [Sentence("", tuple(context_ids))], pair_config, ids)
+    return list(query), list(doc), query_cut, doc_cut
 
 
 def build_records(paragraphs: list[Paragraph], split_of: dict[str, str], tokenizer,

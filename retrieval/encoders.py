@@ -10,10 +10,7 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-QUERY_ENCODER = "query_encoder"  # the names trainer.export writes
-DOC_ENCODER = "doc_encoder"
-EXPORT_DIR = "export"
-INFO_FILE = "export_info.json"
+from trainer.export import DOC_ENCODER, EXPORT_DIR, INFO_FILE, QUERY_ENCODER
 
 
 def find_export_dir(model: str) -> str:

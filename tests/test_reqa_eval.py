@@ -175,8 +175,7 @@ def test_model_scores_are_the_towers_inner_products(reqa_set, tiny_model):
     from reqa.evaluate import evaluate_model
 
     model_dir = tiny_model[2]
-    result = evaluate_model("tiny", str(model_dir), reqa_set, batch_size=2,
-                            report=lambda line: None)
+    result = evaluate_model("tiny", str(model_dir), reqa_set, batch_size=2)
     query = tf.saved_model.load(str(model_dir / "export" / "query_encoder"))
     doc = tf.saved_model.load(str(model_dir / "export" / "doc_encoder"))
     q = query.signatures["serving_default"](text=tf.constant(reqa_set.questions))["embedding"]
