@@ -119,21 +119,32 @@ def parse_batch(serialized, max_query_len: int, max_doc_len: int) -> dict:
     return out
 
 
+def _pipeline(input_context) -> tuple[int, int]:
+    """(number of input pipelines, this one's index); (1, 0) without distribution."""
+    if input_context is None:
+        return 1, 0
+    return input_context.num_input_pipelines, input_context.input_pipeline_id
+
+
 def _records(files: list[str], input_context, seed):
-    """Records of some files read in parallel, this input pipeline's share of them."""
+    """This input pipeline's share of the records of `files`; the shares of all pipelines are a
+    partition of the records (each record on exactly one host). With at least as many files as
+    pipelines each host reads whole files of its own, shuffled and interleaved freely. With
+    fewer, every host reads all files in one fixed order and keeps every n-th record: the split
+    must come before anything non-deterministic (a racing interleave, an unseeded shuffle), or
+    hosts deal from differently ordered decks and see overlapping records."""
     import tensorflow as tf
 
-    dataset = tf.data.Dataset.from_tensor_slices(files)
-    pipelines = input_context.num_input_pipelines if input_context else 1
-    if pipelines > 1 and len(files) >= pipelines:
-        dataset = dataset.shard(pipelines, input_context.input_pipeline_id)
-    dataset = dataset.shuffle(len(files), seed=seed).interleave(
+    pipelines, index = _pipeline(input_context)
+    by_file = len(files) >= pipelines
+    names = tf.data.Dataset.from_tensor_slices(files)
+    if by_file:
+        names = names.shard(pipelines, index).shuffle(len(files), seed=seed)
+    records = names.interleave(
         lambda f: tf.data.TFRecordDataset(f, compression_type=COMPRESSION),
         cycle_length=min(len(files), 16), num_parallel_calls=tf.data.AUTOTUNE,
-        deterministic=False)
-    if pipelines > 1 and len(files) < pipelines:  # too few files: split by record instead
-        dataset = dataset.shard(pipelines, input_context.input_pipeline_id)
-    return dataset
+        deterministic=not by_file)
+    return records if by_file else records.shard(pipelines, index)
 
 
 def train_dataset(shards: Shards, data: DataConfig, model: ModelConfig, global_batch_size: int,
