@@ -6,14 +6,17 @@ Dataflow or another runner draws the same pairs.
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import random
 from typing import Iterator, Sequence
 
 from pipeline.passages import Passage, Sentence
+from pipeline.splits import hash64, split_of
 
 ICT, BFS, WLP = "ict", "bfs", "wlp"
 TASKS = (ICT, BFS, WLP)
+# Where a link stands in its page (schemas.corpus.LINK_KINDS); only prose links have a position.
+PROSE = "prose"
+ALL_LINK_KINDS = ("prose", "list", "table", "template", "caption")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -26,6 +29,7 @@ class PairConfig:
     ict_keep_query_prob: float = 0.1
     bfs_per_article: int = 2
     wlp_max_per_target: int = 4
+    wlp_link_kinds: tuple[str, ...] = ALL_LINK_KINDS  # which inbound links feed WLP
     seed: int = 0
 
 
@@ -48,15 +52,19 @@ class Pair:
     query_ids: tuple[int, ...]
     doc_ids: tuple[int, ...]
     query_text: str
-    doc_text: str
+    doc_sentences: tuple[str, ...]
     query_truncated: bool
     doc_truncated: bool
+    link_kind: str = ""  # WLP: where the link from the document's page to the query's stands
+
+    @property
+    def doc_text(self) -> str:
+        return " ".join(self.doc_sentences)
 
 
 def rng_for(seed: int, article_id: int, task: str) -> random.Random:
     """A generator that depends only on (seed, article, task), never on worker or order."""
-    digest = hashlib.blake2b(f"{seed}/{article_id}/{task}".encode(), digest_size=8).digest()
-    return random.Random(int.from_bytes(digest, "little"))
+    return random.Random(hash64(f"{seed}/{article_id}/{task}"))
 
 
 def query_ids(sentence: Sentence, config: PairConfig, ids: TokenIds) -> tuple[tuple[int, ...], bool]:
@@ -86,15 +94,15 @@ class ArticleView:
 
 def _pair(task: str, k: int, query_article: ArticleView, query: Sentence,
           doc_article: ArticleView, doc_sentences: Sequence[Sentence], config: PairConfig,
-          ids: TokenIds) -> Pair:
+          ids: TokenIds, link_kind: str = "") -> Pair:
     q_ids, q_cut = query_ids(query, config, ids)
     d_ids, d_cut = doc_ids(doc_article.title_ids, doc_sentences, config, ids)
     return Pair(task=task, pair_id=f"{task}-{query_article.id}-{doc_article.id}-{k}",
                 query_article_id=query_article.id, doc_article_id=doc_article.id,
                 query_title=query_article.title, doc_title=doc_article.title,
                 query_ids=q_ids, doc_ids=d_ids, query_text=query.text,
-                doc_text=" ".join(s.text for s in doc_sentences),
-                query_truncated=q_cut, doc_truncated=d_cut)
+                doc_sentences=tuple(s.text for s in doc_sentences),
+                query_truncated=q_cut, doc_truncated=d_cut, link_kind=link_kind)
 
 
 def ict_pairs(article: ArticleView, config: PairConfig, ids: TokenIds) -> Iterator[Pair]:
@@ -111,66 +119,99 @@ def ict_pairs(article: ArticleView, config: PairConfig, ids: TokenIds) -> Iterat
 
 
 def bfs_pairs(article: ArticleView, config: PairConfig, ids: TokenIds) -> Iterator[Pair]:
-    """q: a random sentence of the lead; d: a random passage of the same article outside it."""
+    """q: a random sentence of the lead; d: a random passage of the same article outside it.
+
+    (query, document) combinations are drawn without replacement, over distinct texts, so an
+    article never gives the same pair twice."""
     rng = rng_for(config.seed, article.id, BFS)
-    lead = article.lead_sentences()
-    body = [p for p in article.passages if not p.is_lead]
+    lead = _distinct(article.lead_sentences(), key=lambda s: s.text)
+    body = _distinct([p for p in article.passages if not p.is_lead],
+                     key=lambda p: tuple(s.text for s in p.sentences))
     if not lead or not body:
         return
-    for k in range(config.bfs_per_article):
-        query = rng.choice(lead)
-        yield _pair(BFS, k, article, query, article, rng.choice(body).sentences, config, ids)
+    combinations = len(lead) * len(body)
+    for k, drawn in enumerate(rng.sample(range(combinations),
+                                         min(config.bfs_per_article, combinations))):
+        query, passage = lead[drawn // len(body)], body[drawn % len(body)]
+        yield _pair(BFS, k, article, query, article, passage.sentences, config, ids)
+
+
+def _distinct(items: list, key) -> list:
+    """`items` without repeats of `key`, first occurrences in order."""
+    seen: set = set()
+    return [item for item in items if not (key(item) in seen or seen.add(key(item)))]
 
 
 @dataclasses.dataclass(frozen=True)
 class WlpRequest:
-    """A WLP pair waiting for its document: the passage of `source_id` that links to the target."""
+    """A WLP pair waiting for its document, a passage of the linking article: the one that holds
+    the link when it stands in prose (`paragraph`, `sentence` in `section`), else the one `draw`
+    picks (a number in [0, 1) drawn with the target's generator)."""
 
     k: int
     target: ArticleView  # article A: its lead gives the query
     query: Sentence
+    link_kind: str
     section: int
     paragraph: int
     sentence: int
+    draw: float
 
 
-def wlp_requests(article: ArticleView, inbound: Sequence[tuple[int, int, int, int]],
+# An inbound link as the pair stage reads it: (source_id, kind, section, paragraph, sentence);
+# the position is (-1, -1, -1) unless kind is prose.
+InboundLink = tuple[int, str, int, int, int]
+
+
+def linking_sources(article_id: int, inbound: Sequence[InboundLink], config: PairConfig,
+                    fractions: Sequence[float]) -> tuple[dict[int, list[InboundLink]], int]:
+    """The articles B that may give WLP documents for target A, with their links to A: other
+    articles, links of the kinds `wlp_link_kinds` names, and only B in A's split (a pair carries
+    text of both, so a pair across splits would leak held-out text into train). Also returns how
+    many linking articles were left out for being in another split."""
+    split = split_of(article_id, fractions)
+    by_source: dict[int, list[InboundLink]] = {}
+    crossing: set[int] = set()
+    for link in sorted(set(inbound)):
+        source, kind = link[0], link[1]
+        if source == article_id or kind not in config.wlp_link_kinds:
+            continue
+        if split_of(source, fractions) != split:
+            crossing.add(source)
+        else:
+            by_source.setdefault(source, []).append(link)
+    return by_source, len(crossing)
+
+
+def wlp_requests(article: ArticleView, by_source: dict[int, list[InboundLink]],
                  config: PairConfig) -> Iterator[tuple[int, WlpRequest]]:
     """For target A, up to wlp_max_per_target linking articles B (one link each, sampled so hub
     pages do not dominate), keyed by B: the document side is built where B's passages are."""
     rng = rng_for(config.seed, article.id, WLP)
     lead = article.lead_sentences()
-    by_source: dict[int, list[tuple[int, int, int]]] = {}
-    for source, section, paragraph, sentence in sorted(set(inbound)):
-        if source != article.id:
-            by_source.setdefault(source, []).append((section, paragraph, sentence))
     if not lead or not by_source:
         return
     sources = rng.sample(sorted(by_source), min(config.wlp_max_per_target, len(by_source)))
     slim = dataclasses.replace(article, passages=())  # the query needs no passages
     for k, source in enumerate(sources):
-        section, paragraph, sentence = rng.choice(by_source[source])
-        yield source, WlpRequest(k, slim, rng.choice(lead), section, paragraph, sentence)
+        _, kind, section, paragraph, sentence = rng.choice(by_source[source])
+        yield source, WlpRequest(k, slim, rng.choice(lead), kind, section, paragraph, sentence,
+                                 rng.random())
 
 
 def wlp_pair(request: WlpRequest, source: ArticleView, config: PairConfig,
              ids: TokenIds) -> Pair | None:
-    """q: the sentence of A's lead; d: title of B + the passage of B that holds the link."""
-    for passage in source.passages:
-        if passage.section == request.section and passage.holds(request.paragraph,
-                                                                request.sentence):
-            return _pair(WLP, request.k, request.target, request.query, source,
-                         passage.sentences, config, ids)
-    return None
-
-
-def split_of(article_id: int, fractions: Sequence[float], names=("train", "valid", "test")) -> str:
-    """Train/valid/test by a hash of the query's article id: an article is in one split only."""
-    digest = hashlib.blake2b(str(article_id).encode(), digest_size=8).digest()
-    point = int.from_bytes(digest, "little") / 2**64
-    total = 0.0
-    for name, fraction in zip(names, fractions):
-        total += fraction / sum(fractions)
-        if point < total:
-            return name
-    return names[len(fractions) - 1]
+    """q: the sentence of A's lead; d: title of B + the passage of B that holds the link (prose),
+    or a passage of B drawn uniformly (a link in a list, table, template or caption)."""
+    if not source.passages:
+        return None
+    if request.link_kind == PROSE:
+        holding = [p for p in source.passages if p.section == request.section
+                   and p.holds(request.paragraph, request.sentence)]
+        if not holding:
+            return None
+        passage = holding[0]
+    else:
+        passage = source.passages[int(request.draw * len(source.passages))]
+    return _pair(WLP, request.k, request.target, request.query, source, passage.sentences,
+                 config, ids, request.link_kind)

@@ -7,7 +7,6 @@ shard holds pairs of many articles in no article order, and reruns write identic
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import math
 
 import apache_beam as beam
@@ -17,6 +16,7 @@ from pipeline import pairs as sampling
 from pipeline.corpus import JoinStreaming
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import Progress
+from pipeline.splits import TRAIN, HeldOutText, hash64, held_out_keys, leaks, pair_split
 
 NAMESPACE = "wikipairs"
 
@@ -78,17 +78,33 @@ class TokenizeArticles(beam.DoFn):
                                         zip(passage, ids[position:position + len(passage)])))
                 position += len(passage)
             sections.append(TokenizedSection(section["is_lead"], tuple(paragraphs)))
-        inbound = [(link["source_id"], link["section"], link["passage"], link["sentence"])
-                   for link in row["inbound_links"]]
+        inbound = [inbound_link(link) for link in row["inbound_links"]]
         yield TokenizedArticle(row["id"], row["title"], title_ids, tuple(sections)), inbound
 
     def teardown(self):
         self.progress.done()
 
 
+def inbound_link(link: dict) -> sampling.InboundLink:
+    """An `inbound_links` entry of an article row -> the sampler's tuple (no nulls, so it sorts)."""
+    prose = link.get("kind", sampling.PROSE) == sampling.PROSE
+    return (link["source_id"], link.get("kind", sampling.PROSE),
+            *((link[k] if prose else -1) for k in ("section", "passage", "sentence")))
+
+
 def to_view(article: TokenizedArticle, config: sampling.PairConfig) -> sampling.ArticleView:
     passages = pack_article(article, config.max_doc_len, config.min_passage_tokens)
     return sampling.ArticleView(article.id, article.title, article.title_ids, tuple(passages))
+
+
+def wlp_requests(view_and_links, config: sampling.PairConfig, fractions):
+    """WLP requests of one target, keyed by linking article; the count of linking articles left
+    out for being in another split goes to the 'stats' output."""
+    view, inbound = view_and_links
+    by_source, crossing = sampling.linking_sources(view.id, inbound, config, fractions)
+    if crossing:
+        yield beam.pvalue.TaggedOutput("stats", (f"cross_split/{sampling.WLP}", crossing))
+    yield from sampling.wlp_requests(view, by_source, config)
 
 
 def _wlp_pairs(_, requests, config, ids, source):
@@ -101,10 +117,6 @@ def _wlp_pairs(_, requests, config, ids, source):
                 yield pair
 
 
-def pair_hash(pair_id: str) -> int:
-    return int.from_bytes(hashlib.blake2b(pair_id.encode(), digest_size=8).digest(), "little")
-
-
 @dataclasses.dataclass(frozen=True)
 class Placed:
     """A serialized pair with where it goes."""
@@ -113,6 +125,41 @@ class Placed:
     task: str
     order: int  # hash of the pair id: shard = order % shards, and the order inside the shard
     record: bytes
+
+
+def split_of_pair(pair: sampling.Pair, fractions) -> str:
+    return pair_split(pair.query_article_id, pair.doc_article_id, fractions)
+
+
+def held_out_text(pair: sampling.Pair, fractions):
+    if split_of_pair(pair, fractions) != TRAIN:
+        yield held_out_keys(pair.query_text, pair.doc_text)
+
+
+class CollectHeldOut(beam.CombineFn):
+    """Held-out (query, document) text keys -> one HeldOutText (a side input of the train filter)."""
+
+    def create_accumulator(self):
+        return []
+
+    def add_input(self, keys, key):
+        keys.append(key)
+        return keys
+
+    def merge_accumulators(self, accumulators):
+        return [key for keys in accumulators for key in keys]
+
+    def extract_output(self, keys):
+        return HeldOutText(keys)
+
+
+def drop_leaking(pair: sampling.Pair, fractions, held_out: HeldOutText):
+    """Training pairs that carry held-out text are counted and dropped; all others pass."""
+    if split_of_pair(pair, fractions) == TRAIN and leaks(
+            pair.query_text, pair.doc_sentences, pair.doc_text, held_out):
+        yield beam.pvalue.TaggedOutput("stats", (f"held_out_text/{pair.task}", 1))
+    else:
+        yield pair
 
 
 def place(pair: sampling.Pair, fractions, keep_text: bool) -> Placed:
@@ -126,16 +173,17 @@ def place(pair: sampling.Pair, fractions, keep_text: bool) -> Placed:
     }
     if keep_text:
         values.update(query_text=pair.query_text, doc_text=pair.doc_text)
-    split = sampling.split_of(pair.query_article_id, fractions)
-    return Placed(split, pair.task, pair_hash(pair.pair_id), serialize_example(values))
+    return Placed(split_of_pair(pair, fractions), pair.task, hash64(pair.pair_id),
+                  serialize_example(values))
 
 
-def _pair_stats(pair: sampling.Pair, fractions) -> list[str]:
-    split = sampling.split_of(pair.query_article_id, fractions)
+def _pair_stats(pair: sampling.Pair, fractions) -> list[tuple[str, int]]:
+    split = split_of_pair(pair, fractions)
     stats = [f"count/{split}/{pair.task}"]
     stats += [f"truncated/query/{pair.task}"] if pair.query_truncated else []
     stats += [f"truncated/doc/{pair.task}"] if pair.doc_truncated else []
-    return stats
+    stats += [f"link_kind/{split}/{pair.link_kind}"] if pair.link_kind else []
+    return [(stat, 1) for stat in stats]
 
 
 def shard_count(records: int, records_per_shard: int) -> int:
@@ -189,8 +237,8 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
 
     tasks = PRETRAINING_TASKS
 
-    def table(prefix, rows):
-        return {r: {t: counts.get(f"{prefix}/{r}/{t}", 0) for t in tasks} for r in rows}
+    def table(prefix, rows, columns=tasks):
+        return {r: {c: counts.get(f"{prefix}/{r}/{c}", 0) for c in columns} for r in rows}
 
     shard_lists = {s: {t: sorted(p for p in shards if p.startswith(f"{s}/{t}-")) for t in tasks}
                    for s in SPLITS}
@@ -204,7 +252,10 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
         split_fractions=list(config.split_fractions),
         pair_config=dataclasses.asdict(config.pairs),
         counts=table("count", SPLITS), truncated=table("truncated", ("query", "doc")),
-        shards=shard_lists, inputs=list(config.inputs))
+        shards=shard_lists, inputs=list(config.inputs),
+        cross_split={t: counts.get(f"cross_split/{t}", 0) for t in tasks},
+        held_out_text={t: counts.get(f"held_out_text/{t}", 0) for t in tasks},
+        wlp_link_kinds=table("link_kind", SPLITS, config.pairs.wlp_link_kinds))
     return write_json(dataclasses.asdict(metadata), f"{pairs_dir(config)}/{METADATA_FILE}")
 
 
@@ -250,18 +301,25 @@ class BuildPairs(beam.PTransform):
             lambda article, inbound: (to_view(article, pair_config), inbound))
         views = packed | "Views" >> beam.MapTuple(lambda view, _: view)
         by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v))
+        fractions = config.split_fractions
         requests = packed | "WlpRequests" >> beam.FlatMap(
-            lambda view_and_links: sampling.wlp_requests(*view_and_links, pair_config))
-        wlp = ({"requests": requests, "source": by_id}
+            wlp_requests, pair_config, fractions).with_outputs("stats", main="requests")
+        wlp = ({"requests": requests.requests, "source": by_id}
                | "JoinSource" >> JoinStreaming("requests", _wlp_pairs, pair_config, ids_side))
         ict = views | "IctPairs" >> beam.FlatMap(sampling.ict_pairs, pair_config, ids_side)
         bfs = views | "BfsPairs" >> beam.FlatMap(sampling.bfs_pairs, pair_config, ids_side)
-        pairs = (ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
+        drawn = (ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
+        held_out = (drawn | "HeldOutText" >> beam.FlatMap(held_out_text, fractions)
+                    | "CollectHeldOut" >> beam.CombineGlobally(CollectHeldOut()))
+        kept = drawn | "DropLeaking" >> beam.FlatMap(
+            drop_leaking, fractions, beam.pvalue.AsSingleton(held_out)).with_outputs(
+                "stats", main="pairs")
+        pairs = kept.pairs
 
-        fractions = config.split_fractions
-        counts = (pairs
-                  | "PairStats" >> beam.FlatMap(_pair_stats, fractions)
-                  | "CountPairs" >> beam.combiners.Count.PerElement()
+        counts = ((pairs | "PairStats" >> beam.FlatMap(_pair_stats, fractions),
+                   requests.stats, kept.stats)
+                  | "AllStats" >> beam.Flatten()
+                  | "SumStats" >> beam.CombinePerKey(sum)
                   | "CountsDict" >> beam.combiners.ToDict())
         shards = (pairs
                   | "Place" >> beam.Map(place, fractions, config.keep_text)

@@ -96,6 +96,14 @@ class PairsMetadata:
     truncated: dict[str, dict[str, int]]  # 'query' / 'doc' -> task -> records truncated
     shards: dict[str, dict[str, list[str]]]  # split -> task -> shard file names
     inputs: list[str]
+    # task -> linking articles left out of WLP because they are in another split than the
+    # target (a pair carries both articles' text; ICT and BFS pairs have one article: always 0)
+    cross_split: dict[str, int] = dataclasses.field(default_factory=dict)
+    # task -> training pairs dropped because they carry held-out text: their query or a sentence
+    # of their document is a held-out query sentence, or their document a held-out document
+    held_out_text: dict[str, int] = dataclasses.field(default_factory=dict)
+    # split -> link kind -> WLP pairs whose link stands there (prose, list, table, ...)
+    wlp_link_kinds: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)

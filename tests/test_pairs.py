@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from pipeline import pairs as sampling
+from pipeline.splits import split_of
 from pipeline.passages import (Sentence, TokenizedArticle, TokenizedSection, pack_article,
                                pack_section)
 
@@ -63,28 +64,90 @@ def test_ict_keeps_the_query_when_asked():
 def test_bfs_queries_come_from_the_lead_and_documents_from_outside_it():
     config = sampling.PairConfig(bfs_per_article=20)
     pairs = list(sampling.bfs_pairs(_view(), config, IDS))
-    assert len(pairs) == 20
     assert {p.query_text for p in pairs} <= {"L1 a", "L2 b"}
     assert {p.doc_text for p in pairs} <= {"B1 c B2 d", "B3 e"}
-    assert len({p.doc_text for p in pairs}) == 2
+    # 2 lead sentences x 2 body passages: asked for 20, it gives each combination once
+    assert sorted((p.query_text, p.doc_text) for p in pairs) == [
+        ("L1 a", "B1 c B2 d"), ("L1 a", "B3 e"), ("L2 b", "B1 c B2 d"), ("L2 b", "B3 e")]
+
+
+def test_bfs_draws_distinct_texts_without_replacement():
+    """Repeated texts (a sentence twice in the lead, a passage twice in the body) are one choice,
+    and fewer pairs than combinations are all different."""
+    view = _view(lead=("L1 a", "L1 a", "L2 b", "L3 c"), body=(("B1 c",), ("B1 c",), ("B2 d",)))
+    for k in range(1, 7):
+        pairs = list(sampling.bfs_pairs(view, sampling.PairConfig(bfs_per_article=k), IDS))
+        assert len(pairs) == k == len({(p.query_text, p.doc_text) for p in pairs})
+    assert len(list(sampling.bfs_pairs(view, sampling.PairConfig(bfs_per_article=50), IDS))) == 6
+
+
+FRACTIONS = (0.6, 0.2, 0.2)
+
+
+def _same_split_ids(article_id, count):
+    """`count` article ids in the split of `article_id` (and one in another split)."""
+    split = split_of(article_id, FRACTIONS)
+    same = [i for i in range(100, 10_000) if split_of(i, FRACTIONS) == split][:count]
+    other = next(i for i in range(100, 10_000) if split_of(i, FRACTIONS) != split)
+    return same, other
 
 
 def test_wlp_document_is_the_passage_that_holds_the_link():
     target = _view(1, "Target")
-    source = _view(2, "Source", lead=("S1 f",), body=(("S2 g", "S3 h"),))
-    inbound = [(2, 1, 0, 1), (1, 1, 0, 0)]  # a link from Source's body, and a self-link
+    (source_id,), _ = _same_split_ids(1, 1)
+    source = _view(source_id, "Source", lead=("S1 f",), body=(("S2 g", "S3 h"), ("S4 i",)))
+    inbound = [(source_id, "prose", 1, 0, 1), (1, "prose", 1, 0, 0)]  # and a self-link
     config = sampling.PairConfig(wlp_max_per_target=5)
-    requests = list(sampling.wlp_requests(target, inbound, config))
-    assert [key for key, _ in requests] == [2]  # the self-link is not a pair
+    by_source, crossing = sampling.linking_sources(1, inbound, config, FRACTIONS)
+    requests = list(sampling.wlp_requests(target, by_source, config))
+    assert [key for key, _ in requests] == [source_id] and crossing == 0  # no self-link pair
     pair = sampling.wlp_pair(requests[0][1], source, config, IDS)
-    assert (pair.query_article_id, pair.doc_article_id) == (1, 2)
+    assert (pair.query_article_id, pair.doc_article_id) == (1, source_id)
     assert pair.query_text in ("L1 a", "L2 b") and pair.doc_text == "S2 g S3 h"
+    assert pair.link_kind == "prose"
+
+
+def test_wlp_from_a_link_outside_prose_draws_a_passage_of_the_linking_article():
+    """A link in a list, table, template or caption has no passage: any passage of B serves,
+    drawn by the target's generator (so reruns agree), all passages reachable."""
+    docs = set()
+    for target_id in range(1, 40):
+        (source_id,), _ = _same_split_ids(target_id, 1)
+        source = _view(source_id, "Source", lead=("S1 f",), body=(("S2 g",), ("S3 h",)))
+        inbound = [(source_id, "template", -1, -1, -1)]
+        config = sampling.PairConfig(wlp_max_per_target=1)
+        by_source, _ = sampling.linking_sources(target_id, inbound, config, FRACTIONS)
+        (_, request), = sampling.wlp_requests(_view(target_id, "Target"), by_source, config)
+        pair = sampling.wlp_pair(request, source, config, IDS)
+        assert pair.link_kind == "template" and pair.doc_article_id == source_id
+        assert pair == sampling.wlp_pair(request, source, config, IDS)
+        docs.add(pair.doc_text)
+    assert docs == {"S1 f", "S2 g", "S3 h"}
+
+
+def test_wlp_link_kinds_choose_which_links_feed_it():
+    sources, _ = _same_split_ids(1, 3)
+    inbound = [(sources[0], "prose", 1, 0, 0), (sources[1], "list", -1, -1, -1),
+               (sources[2], "table", -1, -1, -1)]
+    config = sampling.PairConfig(wlp_link_kinds=("prose", "table"))
+    by_source, _ = sampling.linking_sources(1, inbound, config, FRACTIONS)
+    assert sorted(by_source) == [sources[0], sources[2]]
+
+
+def test_wlp_leaves_out_linking_articles_of_another_split():
+    same, other = _same_split_ids(1, 2)
+    inbound = [(same[0], "prose", 1, 0, 0), (other, "prose", 1, 0, 0), (other, "list", -1, -1, -1),
+               (same[1], "caption", -1, -1, -1)]
+    by_source, crossing = sampling.linking_sources(1, inbound, sampling.PairConfig(), FRACTIONS)
+    assert sorted(by_source) == sorted(same) and crossing == 1  # one article, two links
 
 
 def test_wlp_caps_linking_articles_per_target():
-    inbound = [(source, 1, 0, 0) for source in range(10, 30)]
+    sources, _ = _same_split_ids(1, 20)
+    inbound = [(source, "prose", 1, 0, 0) for source in sources]
     config = sampling.PairConfig(wlp_max_per_target=3)
-    requests = list(sampling.wlp_requests(_view(), inbound, config))
+    by_source, _ = sampling.linking_sources(1, inbound, config, FRACTIONS)
+    requests = list(sampling.wlp_requests(_view(), by_source, config))
     assert len(requests) == 3 and len({key for key, _ in requests}) == 3
 
 
@@ -108,7 +171,7 @@ def test_truncation_counts_and_lengths():
 
 
 def test_split_is_a_function_of_the_article():
-    splits = [sampling.split_of(i, (0.8, 0.1, 0.1)) for i in range(10_000)]
-    assert splits == [sampling.split_of(i, (0.8, 0.1, 0.1)) for i in range(10_000)]
+    splits = [split_of(i, (0.8, 0.1, 0.1)) for i in range(10_000)]
+    assert splits == [split_of(i, (0.8, 0.1, 0.1)) for i in range(10_000)]
     assert 0.77 < splits.count("train") / 10_000 < 0.83
     assert splits.count("valid") > 800 and splits.count("test") > 800
