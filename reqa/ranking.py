@@ -63,3 +63,30 @@ def metrics(ranks: np.ndarray, ks: Sequence[int] = KS) -> dict[str, float]:
     result = {f"recall@{k}": float(np.mean(ranks <= k)) for k in ks}
     result["mrr"] = float(np.mean(1.0 / ranks))
     return result
+
+
+def miss_probability(num_targets: int, num_candidates: int, depth: np.ndarray) -> np.ndarray:
+    """P(none of `num_targets` targets in the top `depth`) when the candidates come in uniformly
+    random order: C(n - t, depth) / C(n, depth), as a product that neither overflows nor needs
+    scipy."""
+    miss = np.ones(np.shape(depth))
+    for i in range(num_targets):
+        miss *= np.clip(num_candidates - np.asarray(depth) - i, 0, None) / (num_candidates - i)
+    return miss
+
+
+def chance_metrics(num_targets: Sequence[int], num_candidates: int,
+                   ks: Sequence[int] = KS) -> dict[str, float]:
+    """What a uniformly random order of the candidates scores, on average over questions with
+    these numbers of targets: chance_recall@k (k / n for one target) and chance_mrr. The yardstick
+    for collapse: a scorer whose scores all tie ranks a question at n - t + 1, at or below chance
+    on every metric."""
+    depth = np.arange(num_candidates + 1)
+    totals = dict.fromkeys([*(f"chance_recall@{k}" for k in ks), "chance_mrr"], 0.0)
+    sizes, questions = np.unique(np.asarray(num_targets), return_counts=True)
+    for size, count in zip(sizes.tolist(), questions.tolist()):
+        miss = miss_probability(size, num_candidates, depth)
+        for k in ks:
+            totals[f"chance_recall@{k}"] += count * (1 - miss[min(k, num_candidates)])
+        totals["chance_mrr"] += count * float(np.sum((miss[:-1] - miss[1:]) / depth[1:]))
+    return {name: total / max(1, len(num_targets)) for name, total in totals.items()}
