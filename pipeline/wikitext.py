@@ -15,6 +15,7 @@ from pipeline import spans as span_ops
 from pipeline.records import Link, Section, SiteInfo
 from pipeline.sentences import split_sentences
 from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, parse_title
+from pipeline.titles import _LANGUAGE_CODE as LANGUAGE_CODE  # noqa: PLC2701 - one definition
 from pipeline.wikitext_strip import Stripped, strip_wikitext
 
 _STYLE_QUOTES = re.compile(r"'{2,}")
@@ -117,7 +118,7 @@ class _Walker:
     def _wikilink(self, node) -> None:
         raw_target = str(node.title)
         title = parse_title(raw_target, self.site, self.names)
-        if title.interwiki or title.namespace in FILE_NAMESPACES:
+        if title.interwiki and _is_interlanguage(raw_target) or title.namespace in FILE_NAMESPACES:
             return
         if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
             return
@@ -128,7 +129,7 @@ class _Walker:
         else:
             self._text(raw_target.strip().lstrip(":"))
         end = section.length
-        if title.namespace == MAIN_NAMESPACE and title.text and end > start:
+        if title.namespace == MAIN_NAMESPACE and not title.interwiki and title.text and end > start:
             section.links.append((start, end, title.key))
             self.trailing_link = (start, end, title.key)
 
@@ -146,6 +147,13 @@ class _Walker:
             self.walk(node.contents.nodes)
         if tag in _LINE_BREAK_TAGS:
             self.sections[-1].append("\n")
+
+
+def _is_interlanguage(raw_target: str) -> bool:
+    """`[[fr:Anarchisme]]` goes to the page's language list, not into its text; a link to a
+    sister project (`[[wikt:ambi-|ambi]]`) or `[[:fr:...]]` shows its text like any link."""
+    prefix = raw_target.split(":", 1)[0].strip()
+    return not raw_target.lstrip().startswith(":") and bool(LANGUAGE_CODE.match(prefix.lower()))
 
 
 def _heading_text(wikicode) -> str:
@@ -214,9 +222,9 @@ def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):
         passages = []
         for paragraph, para_links in _paragraphs(raw.text(), raw.links):
             text, para_links = _clean_paragraph(paragraph, para_links)
-            if len(text) < config.min_passage_chars or not any(c.isalpha() for c in text):
+            sentence_spans = _prose_sentences(text, config)
+            if not sentence_spans:
                 continue
-            sentence_spans = split_sentences(text)
             passage_index = len(passages)
             passages.append(tuple(text[s:e] for s, e in sentence_spans))
             links.extend(_place_links(para_links, sentence_spans, text,
@@ -225,6 +233,19 @@ def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):
             sections.append(Section(heading=raw.heading, path=path, level=raw.level,
                                     is_lead=raw.level == 0, passages=tuple(passages)))
     return tuple(sections), tuple(links)
+
+
+def _prose_sentences(text: str, config: TextConfig) -> list[tuple[int, int]]:
+    """The sentence spans a paragraph keeps: none if it is too short or has no letters, and not
+    a last sentence that ends in ':', which introduces a block the text does not keep (on the
+    sample: a list two times in three, else a quote template, a table or a formula) and would
+    be left dangling ("... they cover different concepts:")."""
+    if len(text) < config.min_passage_chars or not any(c.isalpha() for c in text):
+        return []
+    spans = split_sentences(text)
+    if spans and text[spans[-1][0]:spans[-1][1]].rstrip().endswith(":"):
+        spans.pop()
+    return spans
 
 
 def _place_links(para_links, sentence_spans, text, section_index, passage_index):

@@ -10,18 +10,21 @@ from __future__ import annotations
 import dataclasses
 import re
 
-# Tags whose content is not prose: dropped with their content.
+# Tags whose content is not prose: dropped with their content. `<includeonly>` content is shown
+# only where the page is transcluded, never on the page itself.
 OPAQUE_TAGS = (
     "ref", "references", "math", "chem", "ce", "score", "syntaxhighlight", "source", "pre",
     "gallery", "imagemap", "timeline", "graph", "mapframe", "maplink", "templatedata", "table",
-    "hiero", "inputbox", "categorytree", "nowiki", "noinclude", "includeonly", "onlyinclude",
-    "templatestyles", "indicator",
+    "hiero", "inputbox", "categorytree", "nowiki", "includeonly", "templatestyles", "indicator",
 )
-_TAG_ALTERNATION = "|".join(OPAQUE_TAGS)
+# Tags that only matter when the page is transcluded: the page itself shows their content, so
+# only the tags go.
+TRANSPARENT_TAGS = ("noinclude", "onlyinclude")
 _COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
 _OPAQUE_BLOCK = re.compile(
-    rf"<({_TAG_ALTERNATION})\b[^>]*?(?:/>|>.*?</\1\s*>)", re.S | re.I)
-_STRAY_OPAQUE_TAG = re.compile(rf"</?(?:{_TAG_ALTERNATION})\b[^>]*>", re.I)
+    rf"<({'|'.join(OPAQUE_TAGS)})\b[^>]*?(?:/>|>.*?</\1\s*>)", re.S | re.I)
+# Opaque tags left without their other half, and transparent tags.
+_BARE_TAG = re.compile(rf"</?(?:{'|'.join(OPAQUE_TAGS + TRANSPARENT_TAGS)})\b[^>]*>", re.I)
 _BRACE_RUN = re.compile(r"\{\{+|\}\}+")
 _MAGIC_WORD = re.compile(r"__[A-Z]+__")
 _TABLE_OPEN = re.compile(r"^[ \t:]*\{\|", re.M)
@@ -46,6 +49,13 @@ def _cut(text: str, regions: list[tuple[int, int]]) -> str:
         last = end
     out.append(text[last:])
     return "".join(out)
+
+
+def cut_list_lines(text: str) -> str:
+    """List lines out; each leaves a line break, so that a list ends the paragraph before it and
+    starts a new one after it, as on the rendered page (the lines around it are not one
+    paragraph)."""
+    return _LIST_LINE.sub("\n", text)
 
 
 def template_regions(text: str) -> list[tuple[int, int]]:
@@ -94,10 +104,11 @@ def table_regions(text: str) -> list[tuple[int, int]]:
 
 
 def strip_wikitext(wikitext: str) -> Stripped:
-    """Comments, opaque tags, templates, tables, magic words and list lines removed."""
+    """Comments, opaque tags, templates, tables, magic words and list lines removed, the tags of
+    transparent tags too."""
     text = _COMMENT.sub("", wikitext)
     text = _OPAQUE_BLOCK.sub("", text)
-    text = _STRAY_OPAQUE_TAG.sub("", text)
+    text = _BARE_TAG.sub("", text)
     regions = template_regions(text)
     names = [m.group(1).strip() for m in (_TEMPLATE_NAME.match(text, s) for s, _ in regions) if m]
     text = _cut(text, regions)
@@ -105,5 +116,5 @@ def strip_wikitext(wikitext: str) -> Stripped:
     text = _MAGIC_WORD.sub("", text)
     if _TABLE_OPEN.search(text):
         text = _cut(text, table_regions(text))
-    text = _LIST_LINE.sub("", text)
+    text = cut_list_lines(text)
     return Stripped(text=text, template_names=names, magic_words=magic)

@@ -150,3 +150,16 @@ def test_disambiguation_by_magic_word(sample_site):
 def test_empty_after_cleaning(sample_site):
     result = parse_page(_page("Stub", "{{Infobox|a=b}}\n[[Category:Stubs]]"), sample_site)
     assert isinstance(result, Skip) and result.reason == "empty"
+
+
+def test_no_sentence_is_left_introducing_a_dropped_list(sample_results):
+    """Lists stay out of the text (their links go to the graph), so the sentence that introduced
+    one would dangle: "However, they cover different concepts: Agricultural sciences include
+    research and development on:" was one sentence, glued across the dropped list."""
+    section = next(s for s in sample_results["Agricultural science"].sections
+                   if s.heading == "Agriculture, agricultural science, and agronomy")
+    assert section.passages == (("The three terms are often confused.",),)
+    articles = [r for r in sample_results.values() if isinstance(r, Article)]
+    dangling = [(a.title, p[-1]) for a in articles for s in a.sections for p in s.passages
+                if p[-1].endswith(":")]
+    assert dangling == []
