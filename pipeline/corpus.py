@@ -209,14 +209,12 @@ class SampleInbound(beam.CombineFn):
 
 def _link_refs(article: Article):
     for index, link in enumerate(article.links):
-        yield link.target, linking.LinkRef(article.id, index, link.section, link.passage,
-                                           link.sentence, link.anchor)
+        yield link.target, linking.LinkRef(article.id, index, link.kind, link.section,
+                                           link.passage, link.sentence, link.anchor)
 
 
 def _ranked_inbound(link: linking.ResolvedLink):
-    ref = link.ref
-    inbound = (ref.source_id, ref.section, ref.passage, ref.sentence)
-    return link.target_id, linking.ranked_inbound(link.target_id, inbound)
+    return link.target_id, linking.ranked_inbound(link.target_id, linking.inbound_link(link.ref))
 
 
 def _assemble(kv):
@@ -301,9 +299,19 @@ def _problem_stats(problem: ReadProblem) -> list[str]:
 
 
 def _link_stats(link: linking.ResolvedLink) -> list[str]:
+    kind = link.ref.kind
     if link.target_id is None:
-        return ["links:total", "links:missing_target"]
-    return ["links:total", "links:resolved"] + (["links:via_redirect"] if link.via_redirect else [])
+        return ["links:total", "links:missing_target", f"links_by_kind:{kind}:total"]
+    return (["links:total", "links:resolved", f"links_by_kind:{kind}:total",
+             f"links_by_kind:{kind}:resolved"] + (["links:via_redirect"] if link.via_redirect else []))
+
+
+def _by_kind(counts: dict[str, int]) -> dict[str, dict[str, int]]:
+    """links_by_kind:<kind>:<total|resolved> counters -> {kind: {total, resolved}}, every kind."""
+    from schemas.corpus import LINK_KINDS
+
+    return {kind: {what: counts.get(f"links_by_kind:{kind}:{what}", 0)
+                   for what in ("total", "resolved")} for kind in LINK_KINDS}
 
 
 def stats_document(counts: dict[str, int], inputs, max_inbound_links: int) -> dict:
@@ -321,7 +329,8 @@ def stats_document(counts: dict[str, int], inputs, max_inbound_links: int) -> di
         "buckets_total": sum(buckets.values()),
         "file_problems": counts.get("file_problems", 0),
         "redirects": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("redirects:")},
-        "links": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("links:")},
+        "links": {**{k.split(":", 1)[1]: v for k, v in sorted(counts.items())
+                     if k.startswith("links:")}, "by_kind": _by_kind(counts)},
     }
 
 

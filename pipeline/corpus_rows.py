@@ -1,7 +1,7 @@
 """Records -> rows of the Parquet tables declared in `schemas.corpus` (pure functions)."""
 from __future__ import annotations
 
-from pipeline.linking import InboundLink, RedirectOutcome, ResolvedLink
+from pipeline.linking import InboundLink, RedirectOutcome, ResolvedLink, inbound_row
 from pipeline.records import Article, ReadProblem, Skip
 
 
@@ -19,14 +19,11 @@ def article_row(article: Article, target_ids: dict[int, int], inbound: list[Inbo
         ],
         "links": [
             {"target_title": link.target, "target_id": target_ids.get(i), "anchor": link.anchor,
-             "section": link.section, "passage": link.passage, "sentence": link.sentence,
-             "start": link.start, "end": link.end}
+             "kind": link.kind, "section": link.section, "passage": link.passage,
+             "sentence": link.sentence, "start": link.start, "end": link.end}
             for i, link in enumerate(article.links)
         ],
-        "inbound_links": [
-            {"source_id": src, "section": sec, "passage": psg, "sentence": snt}
-            for src, sec, psg, snt in sorted(inbound)
-        ],
+        "inbound_links": [inbound_row(link) for link in sorted(inbound)],
         "inbound_link_count": inbound_count,
         "source": article.source,
     }
@@ -34,8 +31,8 @@ def article_row(article: Article, target_ids: dict[int, int], inbound: list[Inbo
 
 def link_row(link: ResolvedLink) -> dict:
     ref = link.ref
-    return {"source_id": ref.source_id, "section": ref.section, "passage": ref.passage,
-            "sentence": ref.sentence, "anchor": ref.anchor, "target_title": link.target_title,
+    return {"source_id": ref.source_id, "kind": ref.kind, "section": ref.section,
+            "passage": ref.passage, "sentence": ref.sentence, "anchor": ref.anchor, "target_title": link.target_title,
             "target_id": link.target_id, "via_redirect": link.via_redirect}
 
 

@@ -67,13 +67,14 @@ def give_up(current: str, chase: Chase) -> RedirectOutcome:
 
 @dataclasses.dataclass(frozen=True)
 class LinkRef:
-    """An outbound link as it travels to its target's key: who holds it and where."""
+    """An outbound link as it travels to its target's key: who holds it, its kind and where."""
 
     source_id: int
     index: int  # position in the source article's link list
-    section: int
-    passage: int
-    sentence: int
+    kind: str  # one of schemas.corpus.LINK_KINDS
+    section: int | None  # None unless a prose link placed in a kept sentence
+    passage: int | None
+    sentence: int | None
     anchor: str
 
 
@@ -104,15 +105,33 @@ def resolve_links(title: str, refs: Iterable[LinkRef],
 # plus the true count; the sample is a CombineFn's accumulator, so Beam combines it on each worker
 # before the shuffle and never holds more than a few `cap` links per key.
 
-InboundLink = tuple[int, int, int, int]  # (source_id, section, passage, sentence)
-RankedLink = tuple[int, int, int, int, int]  # (rank hash, *InboundLink): sorts in sample order
+# (source_id, kind, section, passage, sentence); a position the link does not have is NO_PLACE,
+# so that links of every kind sort together (None does not compare with int).
+InboundLink = tuple[int, str, int, int, int]
+RankedLink = tuple[int, int, str, int, int, int]  # (rank hash, *InboundLink): sorts in sample order
 InboundSample = tuple[int, list[RankedLink]]  # (links seen, the best-ranked of them)
+NO_PLACE = -1
+
+
+def inbound_link(ref: LinkRef) -> InboundLink:
+    """The inbound link that `ref` is for its target, positions None -> NO_PLACE."""
+    place = (NO_PLACE if p is None else p for p in (ref.section, ref.passage, ref.sentence))
+    return (ref.source_id, ref.kind, *place)
+
+
+def inbound_row(link: InboundLink) -> dict:
+    """An inbound link as a row of `schemas.corpus.INBOUND_LINK`: NO_PLACE -> null."""
+    source_id, kind, *place = link
+    section, passage, sentence = (None if p == NO_PLACE else p for p in place)
+    return {"source_id": source_id, "kind": kind, "section": section, "passage": passage,
+            "sentence": sentence}
 
 
 def ranked_inbound(target_id: int, link: InboundLink) -> RankedLink:
     """A link to `target_id` with its place in the sample order: a hash of (target, source) first,
     so the sample takes whole linking articles in a uniform, run-independent order that differs
-    per target, then the link's position in its source (a source's links go in together)."""
+    per target, then the link's kind and position in its source (a source's links go in
+    together)."""
     digest = hashlib.blake2b(f"{target_id}/{link[0]}".encode(), digest_size=8).digest()
     return (int.from_bytes(digest, "little"), *link)
 

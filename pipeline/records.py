@@ -61,15 +61,17 @@ class ReadProblem:
 
 @dataclasses.dataclass(frozen=True)
 class Link:
-    """An internal link inside an article's text: where it sits and where it points."""
+    """A main-namespace link of an article's wikitext: where it points, what kind of markup it
+    stands in, and, for a prose link whose sentence is kept, where it sits in the text."""
 
     target: str  # normalized title (the join key)
     anchor: str
-    section: int
-    passage: int
-    sentence: int
-    start: int  # character span of the anchor inside its sentence
-    end: int
+    kind: str  # one of schemas.corpus.LINK_KINDS
+    section: int | None = None
+    passage: int | None = None
+    sentence: int | None = None
+    start: int | None = None  # character span of the anchor inside its sentence
+    end: int | None = None
 
 
 @dataclasses.dataclass(frozen=True)

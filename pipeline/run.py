@@ -148,7 +148,7 @@ def run(argv: list[str] | None = None):
 def corpus_summary(output_dir: str) -> list[str]:
     from apache_beam.io.filesystems import FileSystems
 
-    from schemas.corpus import STATS_FILE, TABLES
+    from schemas.corpus import LINK_KINDS, STATS_FILE, TABLES
 
     path = FileSystems.join(output_dir, STATS_FILE)
     if not FileSystems.exists(path):
@@ -162,7 +162,13 @@ def corpus_summary(output_dir: str) -> list[str]:
     lines += [f"  {bucket:<32} {n:>9,}" for bucket, n in stats["buckets"].items()]
     lines.append(f"files with problems: {stats['file_problems']}")
     lines.append("redirects: " + ", ".join(f"{k} {v:,}" for k, v in stats["redirects"].items()))
-    lines.append("links: " + ", ".join(f"{k} {v:,}" for k, v in stats["links"].items()))
+    links = dict(stats["links"])
+    by_kind = links.pop("by_kind", {})
+    lines.append("links: " + ", ".join(f"{k} {v:,}" for k, v in links.items()))
+    if by_kind:  # corpus schema 3 on
+        lines.append("  resolved by kind: " + ", ".join(
+            f"{kind} {by_kind[kind]['resolved']:,} of {by_kind[kind]['total']:,}"
+            for kind in LINK_KINDS))
     return lines
 
 

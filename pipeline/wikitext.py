@@ -2,7 +2,8 @@
 
 mwparserfromhell parses only what `wikitext_strip` leaves: headings, links, formatting tags and
 text. Link anchors are kept as text and every internal link keeps its character span through
-cleaning and sentence splitting.
+cleaning and sentence splitting. The links of what the strip cut (templates, tables, list lines,
+galleries) and of file captions join the article's links with their kind but no place in the text.
 """
 from __future__ import annotations
 
@@ -14,14 +15,17 @@ import time
 from pipeline import spans as span_ops
 from pipeline.records import Link, Section, SiteInfo
 from pipeline.sentences import split_sentences
-from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, parse_title
+from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, Title, parse_title
 from pipeline.titles import _LANGUAGE_CODE as LANGUAGE_CODE  # noqa: PLC2701 - one definition
-from pipeline.wikitext_strip import Stripped, strip_wikitext
+from pipeline.wikitext_strip import Piece, Stripped, strip_wikitext
+from schemas.corpus import CAPTION, PROSE
 
 _STYLE_QUOTES = re.compile(r"'{2,}")
 # HTML tags that reach the text because their other half was cut with a template or table.
 _STRAY_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*\b[^<>]*>")
 _LINK_TRAIL = re.compile(r"[a-z]+")
+_BRACKETS = re.compile(r"\[\[|\]\]")
+_LINK_TARGET = re.compile(r"[^\[\]{}|\n]*(?=\||\]\])")  # what may follow `[[` in a link
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # Whitespace that is not already a single space: same result as `\s+` -> " ", far fewer matches.
 _LOOSE_SPACE = re.compile(r"\s{2,}|[^\S ]")
@@ -79,6 +83,7 @@ class _Walker:
         self.names = site.namespace_names()
         self.deadline = deadline
         self.sections = [_RawSection("", 0)]
+        self.captions: list[Link] = []  # links in the captions of files shown in the text
         self.trailing_link: tuple[int, int, str] | None = None
         self.visited = 0
 
@@ -118,7 +123,11 @@ class _Walker:
     def _wikilink(self, node) -> None:
         raw_target = str(node.title)
         title = parse_title(raw_target, self.site, self.names)
-        if title.interwiki and _is_interlanguage(raw_target) or title.namespace in FILE_NAMESPACES:
+        if title.interwiki and _is_interlanguage(raw_target):
+            return
+        if title.namespace in FILE_NAMESPACES:
+            if node.text is not None:
+                self.captions += markup_links(str(node.text), CAPTION, self.site, self.names)
             return
         if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
             return
@@ -129,7 +138,7 @@ class _Walker:
         else:
             self._text(raw_target.strip().lstrip(":"))
         end = section.length
-        if title.namespace == MAIN_NAMESPACE and not title.interwiki and title.text and end > start:
+        if is_article_link(title) and end > start:
             section.links.append((start, end, title.key))
             self.trailing_link = (start, end, title.key)
 
@@ -154,6 +163,43 @@ def _is_interlanguage(raw_target: str) -> bool:
     sister project (`[[wikt:ambi-|ambi]]`) or `[[:fr:...]]` shows its text like any link."""
     prefix = raw_target.split(":", 1)[0].strip()
     return not raw_target.lstrip().startswith(":") and bool(LANGUAGE_CODE.match(prefix.lower()))
+
+
+def is_article_link(title: Title) -> bool:
+    """A link the graph keeps: to a page of the main namespace of this wiki."""
+    return title.namespace == MAIN_NAMESPACE and not title.interwiki and bool(title.text)
+
+
+def _plain(markup: str) -> str:
+    return " ".join(_STYLE_QUOTES.sub("", markup).split())
+
+
+def markup_links(markup: str, kind: str, site: SiteInfo, names: dict[str, int]) -> list[Link]:
+    """The article links of a piece of wikitext, found by matching `[[` with `]]` as they nest,
+    without a parse (the corpus stage runs this over most of every page); a link nested in a
+    file link stands in its caption. No place in the text: the piece is not prose."""
+    links: list[Link] = []
+    stack: list[tuple[int, Title | None]] = []  # after each open `[[`: its target, if a link
+    for match in _BRACKETS.finditer(markup):
+        if match.group() == "[[":
+            target = _LINK_TARGET.match(markup, match.end())
+            stack.append((match.end(), target and parse_title(target.group(), site, names)))
+            continue
+        if not stack:
+            continue
+        start, title = stack.pop()
+        if title is None or not is_article_link(title):
+            continue
+        in_file = any(t is not None and t.namespace in FILE_NAMESPACES for _, t in stack)
+        target, _, text = markup[start:match.start()].partition("|")
+        links.append(Link(title.key, _plain(text) or _plain(target.lstrip(":")),
+                          CAPTION if in_file else kind))
+    return links
+
+
+def cut_links(pieces: list[Piece], site: SiteInfo, names: dict[str, int]) -> list[Link]:
+    """The article links of everything the strip cut, with the kind of each piece."""
+    return [link for kind, piece in pieces for link in markup_links(piece, kind, site, names)]
 
 
 def _heading_text(wikicode) -> str:
@@ -207,28 +253,30 @@ def parse_stripped(stripped: Stripped, site: SiteInfo, config: TextConfig = Text
     _check(deadline, "parsing")
     walker = _Walker(site, deadline)
     walker.walk(tree.nodes)
-    return assemble_sections(walker.sections, config)
+    sections, prose_links = assemble_sections(walker.sections, config)
+    return sections, prose_links + tuple(walker.captions) + tuple(
+        cut_links(stripped.cut, site, walker.names))
 
 
 def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):
-    """Paragraphs -> cleaned passages -> sentences, with each link placed in its sentence."""
+    """Paragraphs -> cleaned passages -> sentences, with each prose link placed in its sentence
+    (or kept without a place when its text is not kept)."""
     dropped = {name.casefold() for name in config.drop_sections}
     sections: list[Section] = []
     links: list[Link] = []
     for raw, path in zip(raw_sections, _section_paths(raw_sections)):
         if path and path[0].casefold() in dropped:
+            links.extend(_place_links(raw.links, [], raw.text()))
             continue
         section_index = len(sections)
         passages = []
         for paragraph, para_links in _paragraphs(raw.text(), raw.links):
             text, para_links = _clean_paragraph(paragraph, para_links)
             sentence_spans = _prose_sentences(text, config)
-            if not sentence_spans:
-                continue
-            passage_index = len(passages)
-            passages.append(tuple(text[s:e] for s, e in sentence_spans))
             links.extend(_place_links(para_links, sentence_spans, text,
-                                      section_index, passage_index))
+                                      section_index, len(passages)))
+            if sentence_spans:
+                passages.append(tuple(text[s:e] for s, e in sentence_spans))
         if passages or raw.level == 0:
             sections.append(Section(heading=raw.heading, path=path, level=raw.level,
                                     is_lead=raw.level == 0, passages=tuple(passages)))
@@ -248,16 +296,16 @@ def _prose_sentences(text: str, config: TextConfig) -> list[tuple[int, int]]:
     return spans
 
 
-def _place_links(para_links, sentence_spans, text, section_index, passage_index):
-    """Each link goes to the sentence its anchor starts in (clipped to that sentence)."""
+def _place_links(para_links, sentence_spans, text, section_index=None, passage_index=None):
+    """Each link goes to the sentence its anchor starts in (clipped to that sentence); a link
+    outside every kept sentence is still a prose link of the page, with no place."""
     starts = [s for s, _ in sentence_spans]
     for start, end, target in para_links:
         i = bisect.bisect_right(starts, start) - 1
-        if i < 0:
-            continue
-        s_start, s_end = sentence_spans[i]
-        end = min(end, s_end)
-        if end <= start:
-            continue
-        yield Link(target=target, anchor=text[start:end], section=section_index,
-                   passage=passage_index, sentence=i, start=start - s_start, end=end - s_start)
+        s_start, s_end = sentence_spans[i] if i >= 0 else (0, 0)
+        if start < s_end and start < end:
+            end = min(end, s_end)
+            yield Link(target=target, anchor=text[start:end], kind=PROSE, section=section_index,
+                       passage=passage_index, sentence=i, start=start - s_start, end=end - s_start)
+        else:
+            yield Link(target=target, anchor=" ".join(text[start:end].split()), kind=PROSE)

@@ -3,7 +3,8 @@
 articles/    one row per kept article: sections -> passages -> sentences, outbound links, and its
              inbound links: all of them up to `max_inbound_links` (1,000), beyond that a sample of
              that many taken deterministically (a hub page is never held whole), with the true count
-links/       one row per internal link whose target resolved to an article
+links/       one row per internal link whose target resolved to an article: every main-namespace
+             link of the page's own wikitext, with its kind (LINK_KINDS)
 redirects/   one row per redirect page, with the article it resolves to (null if it does not)
 dead_letter/ one row per page or file the job could not use, with the stage and the reason
 corpus_stats.json  counts: every page read lands in exactly one bucket
@@ -12,7 +13,17 @@ from __future__ import annotations
 
 import pyarrow as pa
 
-CORPUS_SCHEMA_VERSION = 2  # 2: inbound_links is a capped sample, inbound_link_count added
+# 2: inbound_links is a capped sample, inbound_link_count added.
+# 3: links of every kind (lists, tables, templates, captions, not only prose), each with its `kind`;
+#    non-prose links have null section/passage/sentence/start/end.
+CORPUS_SCHEMA_VERSION = 3
+
+# Where a link stands in the page's wikitext. Only a prose link has a place in the article's text
+# (section, passage, sentence, anchor span), and only when its sentence is kept: a prose link in a
+# dropped section ("See also", "Notes"), a too-short paragraph or a dropped sentence that
+# introduced a list has null positions like the other kinds. "caption": gallery lines, file and
+# image captions; "template": template parameters (infoboxes, ...); "table": table cells.
+PROSE, LIST, TABLE, TEMPLATE, CAPTION = LINK_KINDS = ("prose", "list", "table", "template", "caption")
 
 TABLES = ("articles", "links", "redirects", "dead_letter")
 STATS_FILE = "corpus_stats.json"
@@ -29,7 +40,8 @@ LINK_IN_ARTICLE = pa.struct([
     ("target_title", pa.string()),
     ("target_id", pa.int64()),  # null when the target is missing from the dump
     ("anchor", pa.string()),
-    ("section", pa.int32()),
+    ("kind", pa.string()),  # one of LINK_KINDS
+    ("section", pa.int32()),  # section, passage, sentence, start, end: null unless placed (above)
     ("passage", pa.int32()),
     ("sentence", pa.int32()),
     ("start", pa.int32()),  # character span of the anchor in its sentence
@@ -38,7 +50,8 @@ LINK_IN_ARTICLE = pa.struct([
 
 INBOUND_LINK = pa.struct([
     ("source_id", pa.int64()),
-    ("section", pa.int32()),
+    ("kind", pa.string()),  # one of LINK_KINDS
+    ("section", pa.int32()),  # section, passage, sentence: null unless a placed prose link
     ("passage", pa.int32()),
     ("sentence", pa.int32()),
 ])
@@ -55,7 +68,8 @@ ARTICLES = pa.schema([
 
 LINKS = pa.schema([
     ("source_id", pa.int64()),
-    ("section", pa.int32()),
+    ("kind", pa.string()),  # one of LINK_KINDS
+    ("section", pa.int32()),  # section, passage, sentence: null unless a placed prose link
     ("passage", pa.int32()),
     ("sentence", pa.int32()),
     ("anchor", pa.string()),

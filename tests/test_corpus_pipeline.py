@@ -2,12 +2,14 @@
 from __future__ import annotations
 
 import bz2
+import collections
 import json
 import random
 from xml.sax.saxutils import escape, quoteattr
 
 import pytest
 
+from schemas.corpus import LINK_KINDS
 from tests.corpus_run import run_corpus
 from tests.dumpfactory import page_xml, write_dump
 
@@ -41,13 +43,39 @@ def test_sample_links_resolve(sample_corpus):
     assert sample_corpus["stats"]["links"]["resolved"] == len(sample_corpus["links"])
 
 
+def _place(link: dict) -> tuple:
+    return tuple(-1 if link[k] is None else link[k] for k in ("section", "passage", "sentence"))
+
+
 def test_sample_inbound_links_mirror_outbound(sample_corpus):
     articles = {a["id"]: a for a in sample_corpus["articles"]}
-    outbound = sorted((a["id"], l["section"], l["passage"], l["sentence"], l["target_id"])
+    outbound = sorted((a["id"], l["kind"], *_place(l), l["target_id"])
                       for a in articles.values() for l in a["links"] if l["target_id"] is not None)
-    inbound = sorted((i["source_id"], i["section"], i["passage"], i["sentence"], a["id"])
+    inbound = sorted((i["source_id"], i["kind"], *_place(i), a["id"])
                      for a in articles.values() for i in a["inbound_links"])
     assert outbound == inbound and inbound
+    assert {kind for _, kind, *_ in inbound} == set(LINK_KINDS)
+    assert all(a["inbound_link_count"] == len(a["inbound_links"]) for a in articles.values())
+
+
+def test_sample_graph_holds_links_of_every_kind(sample_corpus):
+    """Lists, tables, templates and captions too, not only prose: counted per kind, and only a
+    prose link has a place in the text. (Most targets are not in the 206-page sample: the
+    articles' own link lists hold them all, the links table the resolved ones.)"""
+    links = [l for a in sample_corpus["articles"] for l in a["links"]]
+    by_kind = collections.Counter(l["kind"] for l in links)
+    resolved = collections.Counter(l["kind"] for l in sample_corpus["links"])
+    stats = sample_corpus["stats"]["links"]["by_kind"]
+    assert stats == {k: {"total": by_kind[k], "resolved": resolved[k]} for k in LINK_KINDS}
+    assert all(resolved[kind] for kind in LINK_KINDS), resolved
+    assert all(by_kind[kind] >= 100 for kind in LINK_KINDS), by_kind
+    assert by_kind["prose"] < sum(by_kind.values()) * 0.75  # a quarter or more stand outside prose
+    assert all(l["section"] is l["start"] is None for l in links if l["kind"] != "prose")
+    placed = [l for l in links if l["section"] is not None]
+    assert len(placed) > 0.95 * by_kind["prose"]
+    agricultural = next(a for a in sample_corpus["articles"] if a["title"] == "Agricultural science")
+    listed = {l["target_title"] for l in agricultural["links"] if l["kind"] == "list"}
+    assert {"Agronomy", "Irrigation", "Agroecology"} <= listed  # its lists, "See also" among them
 
 
 def test_sample_lead_first(sample_corpus):
@@ -81,8 +109,10 @@ def test_redirect_chains_and_cycles(tmp_path):
                       "Dangling": ("missing", None)}
     links = {(l["anchor"], l["target_id"], l["via_redirect"]) for l in out["links"]}
     assert links == {("alpha", 1, False), ("the old name", 1, True), ("Older alpha", 1, True)}
+    by_kind = {kind: {"total": 0, "resolved": 0} for kind in LINK_KINDS}
+    by_kind["prose"] = {"total": 5, "resolved": 3}
     assert out["stats"]["links"] == {"total": 5, "resolved": 3, "via_redirect": 2,
-                                     "missing_target": 2}
+                                     "missing_target": 2, "by_kind": by_kind}
     alpha = next(a for a in out["articles"] if a["title"] == "Alpha")
     assert [i["source_id"] for i in alpha["inbound_links"]] == [2, 2, 2]
 

@@ -30,6 +30,7 @@ import pytest
 from pipeline import linking
 from pipeline.corpus import CorpusConfig, SampleInbound, join_group
 from pipeline.pairs import PairConfig
+from schemas.corpus import LINK_KINDS
 from tests.dumpfactory import page_xml, write_dump
 
 HUB_ID = 1
@@ -75,9 +76,9 @@ def test_hub_row_keeps_a_capped_sample_and_the_true_count(hub_job):
     hub = rows[HUB_ID]
     assert hub["inbound_link_count"] == LINKERS * LINKS_PER_LINKER == 100_000
     assert len(hub["inbound_links"]) == CAP
-    kept = [(i["source_id"], i["section"], i["passage"], i["sentence"])
+    kept = [(i["source_id"], i["kind"], i["section"], i["passage"], i["sentence"])
             for i in hub["inbound_links"]]
-    every_link = [(l["source_id"], l["section"], l["passage"], l["sentence"])
+    every_link = [(l["source_id"], l["kind"], l["section"], l["passage"], l["sentence"])
                   for l in hub_job["links"] if l["target_id"] == HUB_ID]
     # The job's sample, combined across bundles by Beam, is the pure function's on all links.
     assert (100_000, kept) == linking.sample_inbound(HUB_ID, every_link, CAP)
@@ -120,7 +121,7 @@ def traced_peak(work) -> int:
 
 def links_to_hub(n: int):
     """n distinct links from n // 100 articles, made one at a time as they are read."""
-    return ((100 + k // 100, 1, (k % 100) // 10, k % 10) for k in range(n))
+    return ((100 + k // 100, "prose", 1, (k % 100) // 10, k % 10) for k in range(n))
 
 
 def combine_like_beam(n: int, bundle: int = 10_000):
@@ -141,13 +142,13 @@ def combine_like_beam(n: int, bundle: int = 10_000):
 
 
 def test_sampling_memory_does_not_grow_with_the_hub():
-    """10k vs 100k links through the combine: holding the 90k extra links, even as bare 4-tuples
-    in a list, would take 90,000 * (72 B tuple + 8 B pointer) = 7.2 MB (plus their ints); the
+    """10k vs 100k links through the combine: holding the 90k extra links, even as bare 5-tuples
+    in a list, would take 90,000 * (80 B tuple + 8 B pointer) = 7.9 MB (plus their ints); the
     sample takes under 4 * cap ranked links whatever the number of links, so the growth must be
     well under a tenth of that."""
     small = traced_peak(lambda: combine_like_beam(10_000))
     big = traced_peak(lambda: combine_like_beam(100_000))
-    holding = 90_000 * (sys.getsizeof((1, 2, 3, 4)) + 8)
+    holding = 90_000 * (sys.getsizeof((1, "prose", 2, 3, 4)) + 8)
     assert big - small < holding / 10, (small, big)
 
 
@@ -161,7 +162,7 @@ class PagedGroup:
     def __iter__(self):
         yield 1, (HUB_ID, False)  # the title index entry, somewhere in the group
         for k in range(self.n):
-            yield 0, linking.LinkRef(100 + k // 100, k % 100, 1, 0, k % 10, "Hub")
+            yield 0, linking.LinkRef(100 + k // 100, k % 100, "prose", 1, 0, k % 10, "Hub")
 
 
 def resolve_group(n: int):
@@ -185,8 +186,8 @@ def test_link_join_streams_the_refs_of_a_hub_title():
 
 def test_sample_is_order_free_and_matches_the_one_call_version():
     rng = random.Random(7)
-    links = [(rng.randrange(1, 400), rng.randrange(3), rng.randrange(5), rng.randrange(9))
-             for _ in range(5_000)]
+    links = [(rng.randrange(1, 400), rng.choice(LINK_KINDS), rng.randrange(3), rng.randrange(5),
+              rng.randrange(9)) for _ in range(5_000)]
     expected = linking.sample_inbound(42, links, 100)
     for _ in range(5):
         rng.shuffle(links)
@@ -204,7 +205,7 @@ def test_sample_is_order_free_and_matches_the_one_call_version():
 
 
 def test_sample_is_bounded_and_keeps_everything_below_the_cap():
-    links = [(source, 0, 0, s) for source in range(10, 60) for s in range(3)]  # 150 links
+    links = [(source, "prose", 0, 0, s) for source in range(10, 60) for s in range(3)]  # 150 links
     assert linking.sample_inbound(5, links, 1000) == (150, sorted(links))
     assert linking.sample_inbound(5, links, 150) == (150, sorted(links))
     count, kept = linking.sample_inbound(5, links, 30)
@@ -215,7 +216,8 @@ def test_sample_is_bounded_and_keeps_everything_below_the_cap():
 
 def test_sample_takes_whole_sources_first():
     """At most one linking article is cut by the cap: the rest come with all their links."""
-    links = [(source, 0, p, s) for source in range(100, 140) for p in range(2) for s in range(3)]
+    links = [(source, "prose", 0, p, s) for source in range(100, 140) for p in range(2)
+             for s in range(3)]
     _, kept = linking.sample_inbound(9, links, 50)  # 6 links per source: 8 whole + 2 of the 9th
     per_source = sorted(collections.Counter(source for source, *_ in kept).values())
     assert per_source == [2] + [6] * 8
@@ -225,7 +227,7 @@ def test_sample_is_uniform_over_linking_articles_and_differs_per_target():
     """2,000 targets, each linked once by the same 200 articles, cap 20: each article is kept
     for about 2,000 * 20/200 = 200 targets (binomial sd 13.4; all within 4 sd), and the
     samples of two targets are not the same articles."""
-    links = [(source, 0, 0, 0) for source in range(1000, 1200)]
+    links = [(source, "list", -1, -1, -1) for source in range(1000, 1200)]
     chosen = collections.Counter()
     samples = set()
     for target in range(2_000):

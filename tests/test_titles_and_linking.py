@@ -77,8 +77,22 @@ def test_redirect_hops():
 
 
 def test_resolve_links_prefers_articles_then_smallest_id():
-    ref = linking.LinkRef(1, 0, 0, 0, 0, "x")
+    ref = linking.LinkRef(1, 0, "prose", 0, 0, 0, "x")
     (link,) = linking.resolve_links("T", [ref], [(9, True), (5, False)])
     assert (link.target_id, link.via_redirect) == (5, False)
     (link,) = linking.resolve_links("T", [ref], [])
     assert link.target_id is None
+
+
+def test_inbound_links_of_every_kind_sort_and_come_back_null():
+    """A non-prose link has no place: NO_PLACE in the sample's tuples (None would not sort
+    against ints), null again in the row."""
+    refs = [linking.LinkRef(7, 0, "prose", 1, 2, 3, "a"),
+            linking.LinkRef(7, 1, "list", None, None, None, "b"),
+            linking.LinkRef(5, 0, "template", None, None, None, "c")]
+    count, kept = linking.sample_inbound(9, [linking.inbound_link(r) for r in refs], 10)
+    assert count == 3 and kept == [(5, "template", -1, -1, -1), (7, "list", -1, -1, -1),
+                                   (7, "prose", 1, 2, 3)]
+    assert [linking.inbound_row(link) for link in kept[1:]] == [
+        {"source_id": 7, "kind": "list", "section": None, "passage": None, "sentence": None},
+        {"source_id": 7, "kind": "prose", "section": 1, "passage": 2, "sentence": 3}]
