@@ -241,7 +241,7 @@ def test_paraphrase_minilm_matches_onnx_runtime(sample_batch, minilm, tmp_path):
 
     ours, untouched = encoder_embeddings(folder, sample_batch)
 
-    assert untouched == ("pooler_transform/kernel", "pooler_transform/bias")  # the graph has none
+    assert untouched == hf.POOLER_VARIABLES  # the graph has no pooler
     assert max_difference(ours, onnx_runtime_embeddings(sample_batch), "paraphrase-MiniLM-L3-v2 "
                           "vs ONNX Runtime") <= TOLERANCE
 
@@ -424,3 +424,32 @@ def test_encoder_with_tanh_gelu_is_refused(minilm):
                                                  r"inner_activation='<lambda>', the checkpoint "
                                                  r"needs 'gelu'"):
         hf.assign(BertEncoderV2(**kwargs), str(minilm))
+
+
+def test_loads_into_a_tower_like_model_under_a_strategy(minilm, minilm_parts):
+    """As trainer.task builds towers: the encoder inside a Keras model, in a strategy's scope
+    (variables 'query_tower/bert_encoder_v2_N/…', distributed)."""
+    import tensorflow as tf
+    import tf_keras
+    from official.nlp.modeling.networks import BertEncoderV2
+
+    config = hf.read_config(str(minilm))
+
+    class Tower(tf_keras.Model):
+        def __init__(self):
+            super().__init__(name="query_tower")
+            self.encoder = BertEncoderV2(**config.encoder_kwargs(8))
+
+        def call(self, ids):
+            return self.encoder({"input_word_ids": ids, "input_mask": tf.ones_like(ids),
+                                 "input_type_ids": tf.zeros_like(ids)})["sequence_output"]
+
+    with tf.distribute.MirroredStrategy(["/cpu:0"]).scope():
+        tower = Tower()
+        tower(tf.zeros([1, 8], tf.int32))
+    assert tower.encoder.weights[0].name.startswith("query_tower/")
+
+    assert hf.assign(tower.encoder, str(minilm)) == ()
+    _, weights = minilm_parts
+    np.testing.assert_array_equal(tower.encoder.get_embedding_table().numpy(),
+                                  weights["embeddings.word_embeddings.weight"])

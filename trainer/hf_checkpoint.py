@@ -44,6 +44,7 @@ WORD_EMBEDDINGS = "embeddings.word_embeddings.weight"
 # Task heads that stand beside the encoder in a checkpoint (MLM/NSP, classification, QA): dropped.
 HEAD_PREFIXES = ("cls.", "classifier.", "qa_outputs.")
 POOLER_KEYS = ("pooler.dense.weight", "pooler.dense.bias")
+POOLER_VARIABLES = ("pooler_transform/kernel", "pooler_transform/bias")
 
 
 class CheckpointError(ValueError):
@@ -245,8 +246,8 @@ def weight_plan(num_layers: int) -> dict[str, tuple[str, str]]:
         "type_embeddings/embeddings": ("embeddings.token_type_embeddings.weight", COPY),
         "embeddings/layer_norm/gamma": ("embeddings.LayerNorm.weight", VECTOR),
         "embeddings/layer_norm/beta": ("embeddings.LayerNorm.bias", VECTOR),
-        "pooler_transform/kernel": (POOLER_KEYS[0], KERNEL1),
-        "pooler_transform/bias": (POOLER_KEYS[1], VECTOR),
+        POOLER_VARIABLES[0]: (POOLER_KEYS[0], KERNEL1),
+        POOLER_VARIABLES[1]: (POOLER_KEYS[1], VECTOR),
     }
     for i in range(num_layers):
         plan.update(_layer_plan(i))
@@ -299,8 +300,21 @@ def check_encoder(encoder, config: HFBertConfig) -> None:
                               f"embedding_width={built['embedding_width']})")
 
 
+def _value(name: str, shape: tuple[int, ...], plan: dict, weights: dict, path: str):
+    """The checkpoint's value for encoder variable `name`, converted to `shape`."""
+    key, kind = plan[name]
+    if key not in weights:
+        raise CheckpointError(f"{path}: missing weight {key!r} (for {name})")
+    value = convert(kind, weights[key], shape)
+    if value is None:
+        raise CheckpointError(f"{path}: weight {key!r} has shape {tuple(weights[key].shape)}, "
+                              f"{name} {shape} needs {_expected_shape(kind, shape)}")
+    return value
+
+
 def assign(encoder, folder: str) -> tuple[str, ...]:
-    """Load the folder's weights into a built BertEncoderV2 (a bare one or `tower.encoder`).
+    """Load the folder's weights into a built BertEncoderV2 (a bare one or `tower.encoder`),
+    all or nothing: every check passes before the first variable changes.
 
     Returns the variables left as initialised: the pooler's, when the checkpoint has none."""
     config = read_config(folder)
@@ -310,39 +324,19 @@ def assign(encoder, folder: str) -> tuple[str, ...]:
     path = config.weights_path
     weights = bert_weights(load_weights(path), path)
     plan = weight_plan(config.num_layers)
-    skipped = () if all(key in weights for key in POOLER_KEYS) else (
-        "pooler_transform/kernel", "pooler_transform/bias")
-    values, seen = [], set()
-    for variable in encoder.weights:
-        name = _relative_name(variable, encoder)
-        if name in seen:
-            raise CheckpointError(f"{folder}: encoder variable {name} appears twice")
-        seen.add(name)
-        if name not in plan:
-            raise CheckpointError(f"{folder}: encoder variable {name} has no checkpoint weight")
-        if name in skipped:
-            continue
-        key, kind = plan[name]
-        if key not in weights:
-            raise CheckpointError(f"{path}: missing weight {key!r} (for {name})")
-        shape = tuple(variable.shape)
-        value = convert(kind, weights[key], shape)
-        if value is None:
-            raise CheckpointError(
-                f"{path}: weight {key!r} has shape {tuple(weights[key].shape)}, {name} "
-                f"{tuple(variable.shape)} needs {_expected_shape(kind, shape)}")
-        values.append((variable, value.astype(variable.dtype.as_numpy_dtype)))
-    unassigned = set(plan) - seen
-    if unassigned:
-        raise CheckpointError(f"{folder}: encoder lacks variables {sorted(unassigned)}")
-    used = {plan[name][0] for name in seen if name not in skipped}
-    unexpected = sorted(set(weights) - used)
+    skipped = () if all(key in weights for key in POOLER_KEYS) else POOLER_VARIABLES
+    names = [_relative_name(variable, encoder) for variable in encoder.weights]
+    if sorted(names) != sorted(plan):
+        raise CheckpointError(f"{folder}: the encoder's variables {sorted(set(names) ^ set(plan))} "
+                              "do not match a BERT encoder's one to one")
+    values = [(variable, _value(name, tuple(variable.shape), plan, weights, path))
+              for variable, name in zip(encoder.weights, names) if name not in skipped]
+    unexpected = sorted(set(weights) - {plan[name][0] for name in names if name not in skipped})
     if unexpected:
-        raise CheckpointError(f"{path}: unexpected weight {unexpected[0]!r}"
-                              + (f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1
-                                 else ""))
-    for variable, value in values:  # only once everything checked: no half-loaded encoder
-        variable.assign(value)
+        more = f" (and {len(unexpected) - 1} more)" if len(unexpected) > 1 else ""
+        raise CheckpointError(f"{path}: unexpected weight {unexpected[0]!r}{more}")
+    for variable, value in values:
+        variable.assign(value.astype(variable.dtype.as_numpy_dtype))
     return skipped
 
 
