@@ -340,6 +340,38 @@ def test_all_minilm_matches_numpy_bert(sample_batch, minilm):
     assert max_difference(ours, reference, "all-MiniLM-L6-v2 vs NumPy BERT") <= TOLERANCE
 
 
+def test_position_table_is_sliced_to_the_encoder_length():
+    table = np.arange(512 * 4, dtype=np.float32).reshape(512, 4)
+    np.testing.assert_array_equal(hf.convert(hf.ROWS, table, (128, 4)), table[:128])
+    np.testing.assert_array_equal(hf.convert(hf.ROWS, table, (512, 4)), table)
+    assert hf.convert(hf.ROWS, table, (513, 4)) is None  # no weights for positions past 511
+
+
+@pytest.mark.parametrize("pooling, tokenizer, expected", [
+    ({"pooling_mode_cls_token": True, "pooling_mode_mean_tokens": False}, {}, ("cls", True)),
+    (None, {"do_lower_case": False}, ("cls", False)),  # plain BERT folder: [CLS], cased
+    ({"pooling_mode_mean_tokens": True}, {"do_lower_case": True}, ("mean", True)),
+])
+def test_pooling_and_lower_casing(pooling, tokenizer, expected, minilm, tmp_path):
+    shutil.copyfile(minilm / hf.CONFIG_FILE, tmp_path / hf.CONFIG_FILE)
+    shutil.copyfile(minilm / hf.VOCAB_FILE, tmp_path / hf.VOCAB_FILE)
+    (tmp_path / hf.TOKENIZER_FILE).write_text(json.dumps(tokenizer))
+    if pooling is not None:
+        (tmp_path / "1_Pooling").mkdir()
+        (tmp_path / hf.POOLING_FILE).write_text(json.dumps(pooling))
+    config = hf.read_config(str(tmp_path))
+    assert (config.pooling, config.lower_case) == expected
+    assert hf.folder_of(f"hf:{tmp_path}") == str(tmp_path) and hf.folder_of("out/model") is None
+
+
+def test_max_pooling_is_refused(minilm, tmp_path):
+    shutil.copytree(minilm, tmp_path / "m", ignore=shutil.ignore_patterns(hf.WEIGHTS_FILE))
+    (tmp_path / "m" / hf.POOLING_FILE).write_text(json.dumps({"pooling_mode_max_tokens": True}))
+    with pytest.raises(hf.CheckpointError, match=r"1_Pooling/config\.json: pooling "
+                                                 r"\['pooling_mode_max_tokens'\]"):
+        hf.read_config(str(tmp_path / "m"))
+
+
 # --- bad folders -----------------------------------------------------------------------------
 
 def test_prefixes_heads_and_old_layer_norm_names():

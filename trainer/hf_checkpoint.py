@@ -139,6 +139,20 @@ def _lower_case(tokenizer: dict, path: pathlib.Path) -> bool:
     return bool(lower)
 
 
+def _check_vocab(path: pathlib.Path, vocab_size: int) -> None:
+    """vocab.txt exists and every id it gives has a row in the embedding table (a table may be
+    padded past the vocabulary, never shorter)."""
+    from schemas.tokenizer import parse_vocab
+
+    if not path.exists():
+        raise CheckpointError(f"{path}: missing (the checkpoint's WordPiece vocabulary; the "
+                              "shards must be tokenized with it)")
+    tokens = len(parse_vocab(path.read_bytes()))
+    if tokens > vocab_size:
+        raise CheckpointError(f"{path}: {tokens} tokens, more than config.json's vocab_size "
+                              f"{vocab_size}")
+
+
 def read_config(folder: str) -> HFBertConfig:
     """The folder's config.json (+ pooling and tokenizer files), checked against what
     BertEncoderV2 can run."""
@@ -165,11 +179,10 @@ def read_config(folder: str) -> HFBertConfig:
     if hidden_size % num_heads:
         raise CheckpointError(f"{config_path}: hidden_size {hidden_size} is not a multiple of "
                               f"num_attention_heads {num_heads}")
-    if not (root / VOCAB_FILE).exists():
-        raise CheckpointError(f"{root / VOCAB_FILE}: missing (the checkpoint's WordPiece "
-                              "vocabulary; the shards must be tokenized with it)")
+    vocab_size = _field(config, "vocab_size", config_path)
+    _check_vocab(root / VOCAB_FILE, vocab_size)
     return HFBertConfig(
-        folder=str(root), vocab_size=_field(config, "vocab_size", config_path),
+        folder=str(root), vocab_size=vocab_size,
         hidden_size=hidden_size, num_layers=_field(config, "num_hidden_layers", config_path),
         num_heads=num_heads, intermediate_size=_field(config, "intermediate_size", config_path),
         max_positions=_field(config, "max_position_embeddings", config_path),
