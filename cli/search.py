@@ -100,9 +100,11 @@ def _load(model: str, corpus: str):
     """The towers, after checking the corpus (cheap) so that either mistake costs no model load."""
     from retrieval.encoders import Encoders
     from retrieval.passages import article_files
+    from schemas.corpus import check_schema_version
 
     try:
         article_files(corpus)
+        check_schema_version(corpus)
         return Encoders.load(model)
-    except FileNotFoundError as error:
+    except (FileNotFoundError, ValueError) as error:
         raise CliError(str(error)) from error

@@ -11,12 +11,10 @@ from typing import Iterator, Sequence
 
 from pipeline.passages import Passage, Sentence
 from pipeline.splits import hash64, split_of
+from schemas.corpus import LINK_KINDS, PROSE
 
 ICT, BFS, WLP = "ict", "bfs", "wlp"
 TASKS = (ICT, BFS, WLP)
-# Where a link stands in its page (schemas.corpus.LINK_KINDS); only prose links have a position.
-PROSE = "prose"
-ALL_LINK_KINDS = ("prose", "list", "table", "template", "caption")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -29,7 +27,7 @@ class PairConfig:
     ict_keep_query_prob: float = 0.1
     bfs_per_article: int = 2
     wlp_max_per_target: int = 4
-    wlp_link_kinds: tuple[str, ...] = ALL_LINK_KINDS  # which inbound links feed WLP
+    wlp_link_kinds: tuple[str, ...] = LINK_KINDS  # which inbound links feed WLP
     seed: int = 0
 
 
@@ -145,8 +143,8 @@ def _distinct(items: list, key) -> list:
 @dataclasses.dataclass(frozen=True)
 class WlpRequest:
     """A WLP pair waiting for its document, a passage of the linking article: the one that holds
-    the link when it stands in prose (`paragraph`, `sentence` in `section`), else the one `draw`
-    picks (a number in [0, 1) drawn with the target's generator)."""
+    the link when the corpus knows where it stands (a prose link: `paragraph`, `sentence` in
+    `section`), else the one `draw` picks (a number in [0, 1) from the target's generator)."""
 
     k: int
     target: ArticleView  # article A: its lead gives the query
@@ -159,7 +157,9 @@ class WlpRequest:
 
 
 # An inbound link as the pair stage reads it: (source_id, kind, section, paragraph, sentence);
-# the position is (-1, -1, -1) unless kind is prose.
+# the position is (-1, -1, -1) where the corpus has none: every link outside prose, and prose
+# links in text the corpus leaves out (a dropped section, a too-short paragraph).
+NO_POSITION = -1
 InboundLink = tuple[int, str, int, int, int]
 
 
@@ -202,10 +202,11 @@ def wlp_requests(article: ArticleView, by_source: dict[int, list[InboundLink]],
 def wlp_pair(request: WlpRequest, source: ArticleView, config: PairConfig,
              ids: TokenIds) -> Pair | None:
     """q: the sentence of A's lead; d: title of B + the passage of B that holds the link (prose),
-    or a passage of B drawn uniformly (a link in a list, table, template or caption)."""
+    or a passage of B drawn uniformly (a link in a list, table, template or caption, or in prose
+    the corpus left out)."""
     if not source.passages:
         return None
-    if request.link_kind == PROSE:
+    if request.section != NO_POSITION:
         holding = [p for p in source.passages if p.section == request.section
                    and p.holds(request.paragraph, request.sentence)]
         if not holding:

@@ -87,9 +87,10 @@ class TokenizeArticles(beam.DoFn):
 
 def inbound_link(link: dict) -> sampling.InboundLink:
     """An `inbound_links` entry of an article row -> the sampler's tuple (no nulls, so it sorts)."""
-    prose = link.get("kind", sampling.PROSE) == sampling.PROSE
-    return (link["source_id"], link.get("kind", sampling.PROSE),
-            *((link[k] if prose else -1) for k in ("section", "passage", "sentence")))
+    position = tuple(link[k] for k in ("section", "passage", "sentence"))
+    if None in position:
+        position = (sampling.NO_POSITION,) * 3
+    return (link["source_id"], link["kind"], *position)
 
 
 def to_view(article: TokenizedArticle, config: sampling.PairConfig) -> sampling.ArticleView:

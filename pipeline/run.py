@@ -13,6 +13,8 @@ import sys
 
 
 def parse_args(argv: list[str] | None = None):
+    from schemas.corpus import LINK_KINDS
+
     parser = argparse.ArgumentParser(
         prog="python -m pipeline.run", description=__doc__,
         formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -54,11 +56,25 @@ def parse_args(argv: list[str] | None = None):
     pairs.add_argument("--bfs_per_article", type=int, default=2)
     pairs.add_argument("--wlp_max_per_target", type=int, default=4,
                        help="WLP pairs per target article: this many linking articles at most")
+    pairs.add_argument("--wlp_link_kinds", default=",".join(LINK_KINDS),
+                       help="which links feed WLP, by where they stand in the linking page: a "
+                       "prose link gives the passage that holds it, the others a passage drawn "
+                       "from the linking page")
     pairs.add_argument("--seed", type=int, default=0)
     pairs.add_argument("--split_fractions", default="0.98,0.01,0.01", help="train,valid,test")
     pairs.add_argument("--keep_text", action="store_true", help="store raw texts in the records")
     pairs.add_argument("--records_per_shard", type=int, default=50_000)
     return parser.parse_known_args(argv)
+
+
+def link_kinds(value: str) -> tuple[str, ...]:
+    from schemas.corpus import LINK_KINDS
+
+    kinds = tuple(k.strip() for k in value.split(",") if k.strip())
+    unknown = sorted(set(kinds) - set(LINK_KINDS))
+    if unknown or not kinds:
+        raise SystemExit(f"--wlp_link_kinds={value}: expected some of {','.join(LINK_KINDS)}")
+    return kinds
 
 
 def pairs_config(args):
@@ -70,7 +86,7 @@ def pairs_config(args):
         max_title_tokens=args.max_title_tokens, min_passage_tokens=args.min_passage_tokens,
         ict_per_article=args.ict_per_article, ict_keep_query_prob=args.ict_keep_query_prob,
         bfs_per_article=args.bfs_per_article, wlp_max_per_target=args.wlp_max_per_target,
-        seed=args.seed)
+        wlp_link_kinds=link_kinds(args.wlp_link_kinds), seed=args.seed)
     return PairsStageConfig(
         output_dir=args.output_dir, pairs=pair, vocab=args.vocab, lower_case=args.lower_case,
         vocab_size=args.vocab_size,
@@ -133,6 +149,13 @@ def run(argv: list[str] | None = None):
 
     args, beam_args = parse_args(argv)
     check_launch(args, beam_args)
+    if args.corpus_dir:
+        from schemas.corpus import check_schema_version
+
+        try:
+            check_schema_version(args.corpus_dir)
+        except ValueError as error:
+            raise SystemExit(f"--corpus_dir={error}") from None
     config = corpus_config(args)
     stages = set(args.stages.split(","))
     pairs = pairs_config(args) if "pairs" in stages else None
@@ -193,6 +216,13 @@ def pairs_summary(output_dir: str) -> list[str]:
     for side in ("query", "doc"):
         lines.append(f"  truncated {side}: " + ", ".join(
             f"{t} {meta['truncated'][side][t]:,}" for t in TASKS))
+    lines.append("  kept out to keep splits apart: linking articles in another split "
+                 + ", ".join(f"{t} {meta['cross_split'][t]:,}" for t in TASKS)
+                 + "; training pairs with held-out text "
+                 + ", ".join(f"{t} {meta['held_out_text'][t]:,}" for t in TASKS))
+    lines.append("  wlp pairs by link kind: " + ", ".join(
+        f"{kind} {sum(meta['wlp_link_kinds'][s].get(kind, 0) for s in SPLITS):,}"
+        for kind in meta["pair_config"]["wlp_link_kinds"]))
     return lines
 
 

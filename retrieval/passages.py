@@ -73,9 +73,10 @@ def passage_rows(articles: Iterable[dict]) -> Iterator[dict]:
 
 def passage_table(corpus_dir: str) -> pa.Table:
     """Every passage of the corpus (schema PASSAGES), in corpus order: row i is passage id i."""
-    from schemas.corpus import read_table
+    from schemas.corpus import check_schema_version, read_table
 
     article_files(corpus_dir)  # a clear error before read_table quietly returns no rows
+    check_schema_version(corpus_dir)
     articles = read_table(corpus_dir, ARTICLES).select(["id", "title", "sections"])
     rows = []
     for batch in articles.to_batches(max_chunksize=1024):

@@ -111,3 +111,30 @@ def read_table(output_dir: str, name: str) -> pa.Table:
         with FileSystems.open(path) as handle:
             tables.append(pq.read_table(handle, schema=SCHEMAS[name]))
     return pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table()
+
+
+def read_stats(output_dir: str) -> dict | None:
+    """corpus_stats.json of a corpus (local or gs://), None when there is none."""
+    import json
+
+    from apache_beam.io.filesystems import FileSystems
+
+    path = FileSystems.join(output_dir, STATS_FILE)
+    if not FileSystems.exists(path):
+        return None
+    with FileSystems.open(path) as handle:
+        return json.load(handle)
+
+
+def check_schema_version(output_dir: str) -> None:
+    """ValueError unless the corpus under `output_dir` has the tables this version reads: older
+    corpora lack link kinds, and an inbound link's position may be null."""
+    stats = read_stats(output_dir)
+    if stats is None:
+        raise ValueError(f"{output_dir}: no {STATS_FILE}: not a finished corpus of "
+                         "`python -m pipeline.run` (its corpus stage writes it last)")
+    version = stats.get("schema_version")
+    if version != CORPUS_SCHEMA_VERSION:
+        raise ValueError(f"{output_dir}: corpus schema version {version}, this wikipairs reads "
+                         f"{CORPUS_SCHEMA_VERSION}: run the corpus stage again "
+                         "(`python -m pipeline.run --input=DUMP --output_dir=DIR`)")

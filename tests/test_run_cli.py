@@ -24,6 +24,25 @@ def test_local_run_prints_where_outputs_are(sample, tmp_path):
     assert f"{tmp_path}/articles/*.parquet" in result.stdout
     assert "pages read: 206 (buckets add up to 206)" in result.stdout
     assert "pages/s" in result.stderr  # the progress line
+    assert "kept out to keep splits apart: linking articles in another split" in result.stdout
+    assert "wlp pairs by link kind: prose" in result.stdout
+
+
+def test_a_corpus_of_another_schema_version_is_refused(tmp_path):
+    """Corpora of version 2 have no link kinds: the pair stage says so instead of failing later."""
+    import json
+
+    from schemas.corpus import STATS_FILE
+
+    corpus = tmp_path / "old_corpus"
+    (corpus / "articles").mkdir(parents=True)
+    (corpus / "articles" / "part-00000.parquet").write_bytes(b"PAR1")
+    (corpus / STATS_FILE).write_text(json.dumps({"schema_version": 2}))
+    result = _run(f"--corpus_dir={corpus}", f"--output_dir={tmp_path}/out", timeout=60)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1] == (
+        f"--corpus_dir={corpus}: corpus schema version 2, this wikipairs reads 3: run the corpus "
+        "stage again (`python -m pipeline.run --input=DUMP --output_dir=DIR`)")
 
 
 def test_dataflow_dry_run_builds_the_job_graph_offline(tmp_path):

@@ -26,11 +26,14 @@ def by_split(sample_pairs):
 
 
 def test_every_task_has_held_out_pairs_to_report(by_split):
-    """The sample job (make demo's flags) still yields pairs of every task in every split."""
+    """The sample job (make demo's flags) still yields pairs of every task in every split, and
+    enough WLP pairs in valid (what make demo evaluates on) for a recall to mean something: a
+    held-out WLP pair needs both articles held out, and the sample's 106 articles are sparsely
+    linked (119 resolved links)."""
     for split in SPLITS:
         tasks = collections.Counter(r["task"] for r in by_split[split])
         assert all(tasks[task] > 0 for task in PRETRAINING_TASKS), (split, tasks)
-    assert sum(r["task"] == "wlp" for s in HELD_OUT for r in by_split[s]) >= 10
+    assert sum(r["task"] == "wlp" for r in by_split["valid"]) >= 5
 
 
 def test_every_article_of_a_pair_is_in_the_pairs_split(sample_pairs):
