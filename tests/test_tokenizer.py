@@ -142,6 +142,33 @@ def test_decode_hides_or_shows_framing_tokens(tokenizer):
     assert tokenizer.decode([tokenizer.mask_id, tokenizer.unk_id]) == "[MASK] [UNK]"
 
 
+def test_segment_ids_of_text_framed_with_the_bert_vocab(tokenizer, sample_results):
+    """The export's in-graph framing of real titles and passages with BERT's vocabulary ([SEP] is
+    102 there, 3 in a learned one), read by the tower's segment rule: `[CLS] title [SEP]` is
+    segment 0, `passage [SEP]` segment 1, a query all 0."""
+    import numpy as np
+    import tensorflow as tf
+
+    from trainer.export import frame_doc, frame_query
+    from trainer.model import input_type_ids
+
+    pages = [r for r in sample_results.values() if isinstance(r, Article)][:40]
+    titles = [page.title for page in pages]
+    texts = [" ".join(next(p for section in page.sections for p in section.passages))
+             for page in pages]
+    cls, sep = tokenizer.cls_id, tokenizer.sep_id
+    framed = frame_doc(tokenizer.tf_tokenize(tf.constant(titles)),
+                       tokenizer.tf_tokenize(tf.constant(texts)), cls, sep, 32, 288)
+    title_lens = [min(len(ids), 32) for ids in tokenizer.tokenize(titles)]
+    text_lens = [min(len(ids), 288 - 3 - t) for ids, t in zip(tokenizer.tokenize(texts),
+                                                                 title_lens)]
+    expected = [[0] * (t + 2) + [1] * (x + 1) + [0] * (288 - t - x - 3)
+                for t, x in zip(title_lens, text_lens)]
+    assert input_type_ids(framed).numpy().tolist() == expected
+    queries = frame_query(tokenizer.tf_tokenize(tf.constant(texts)), cls, sep, 64)
+    assert not np.any(input_type_ids(queries).numpy())
+
+
 def test_decode_rejects_ids_outside_the_vocabulary(tokenizer):
     for bad in (-1, 30522):
         with pytest.raises(ValueError, match="outside the vocabulary"):

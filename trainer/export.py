@@ -2,8 +2,10 @@
 
 Each has `serving_default` taking raw strings (the project's tokenizer in the graph, vocab.txt as an
 asset; the document side takes `title` and `text` and frames `[CLS] title [SEP] text [SEP]` with
-the pipeline's truncation) and `encode_ids` taking int32 ids [batch, max_len] (0 = [PAD]; what TPU
-serving can run, tf-text ops cannot). Both return {'embedding': float32 [batch, dim]}.
+the pipeline's truncation) and `encode_ids` taking int32 ids [batch, max_len] framed the same way
+(`[CLS] ... [SEP]`, then 0 = [PAD]; what TPU serving can run, tf-text ops cannot). The tower reads
+BERT's segment ids off that framing (trainer/model.py `input_type_ids`), so both signatures give
+the same embedding for the same ids. Both return {'embedding': float32 [batch, dim]}.
 `export/config.yaml` and `export/export_info.json` (vocab sha256, lower-casing, lengths) sit
 alongside. Loading needs TensorFlow and `import tensorflow_text` (for the tokenizer's ops).
 
@@ -115,7 +117,8 @@ def export_encoders(model, config, model_dir: str) -> list[str]:
             "output_dim": m.output_dim, "normalize": m.normalize,
             "signatures": {"serving_default": {QUERY_ENCODER: ["text"],
                                                DOC_ENCODER: ["title", "text"]},
-                           "encode_ids": "ids int32 [batch, max_len], 0 = [PAD]"}}
+                           "encode_ids": "ids int32 [batch, max_len]: [CLS] ... [SEP], "
+                                         "then 0 = [PAD]"}}
     with tf.io.gfile.GFile(posixpath.join(export_dir, INFO_FILE), "w") as handle:
         handle.write(json.dumps(info, indent=2))
     with tf.io.gfile.GFile(posixpath.join(export_dir, "config.yaml"), "w") as handle:

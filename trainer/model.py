@@ -1,7 +1,8 @@
 """Two towers: tf-models-official's BertEncoderV2, pooled ([CLS] or mean over the tokens), a linear
 projection to the embedding, optionally L2-normalised. A tower takes int32 ids only: the attention
-mask is `ids != [PAD]` (the vocabulary puts [PAD] at id 0, checked by schemas.tokenizer), so the
-training batches and the `encode_ids` serving signature cannot disagree about it."""
+mask is `ids != [PAD]` (the vocabulary puts [PAD] at id 0, checked by schemas.tokenizer) and the
+segment ids come from the framing of the ids themselves (`input_type_ids`), so the training
+batches, the text signature and the `encode_ids` serving signature cannot disagree about either."""
 from __future__ import annotations
 
 import dataclasses
@@ -26,6 +27,21 @@ def pool(sequence, mask, pooling: str):
         return tf.reduce_sum(sequence * weights, axis=1) / tf.maximum(
             tf.reduce_sum(weights, axis=1), 1)
     raise ValueError(f"unknown pooling {pooling!r} (expected one of {POOLINGS})")
+
+
+def input_type_ids(ids):
+    """BERT's segment ids for framed ids [batch, len]: 0 up to and including the first [SEP]
+    (`[CLS] title [SEP]`, or a whole query), 1 after it (`passage [SEP]`), 0 on padding.
+
+    Every row the project frames (pipeline/pairs.py, trainer/export.py, reqa) ends with [SEP], so
+    a row's last unpadded token is the [SEP] id: reading it there needs no vocabulary in the model
+    (a learned vocab puts [SEP] at 3, BERT's at 102) and no string op (XLA and TPU serving run it).
+    """
+    mask = tf.not_equal(ids, PAD_ID)
+    last = tf.maximum(tf.reduce_sum(tf.cast(mask, tf.int32), axis=1) - 1, 0)
+    sep = tf.gather(ids, last, axis=1, batch_dims=1)[:, None]
+    seps_before = tf.cumsum(tf.cast(tf.equal(ids, sep) & mask, tf.int32), axis=1, exclusive=True)
+    return tf.cast((seps_before > 0) & mask, tf.int32)
 
 
 class Tower(tf_keras.Model):
@@ -53,7 +69,7 @@ class Tower(tf_keras.Model):
     def call(self, ids, training=False):
         mask = tf.cast(tf.not_equal(ids, PAD_ID), tf.int32)
         outputs = self.encoder({"input_word_ids": ids, "input_mask": mask,
-                                "input_type_ids": tf.zeros_like(ids)}, training=training)
+                                "input_type_ids": input_type_ids(ids)}, training=training)
         pooled = pool(outputs["sequence_output"], mask, self.config.pooling)
         embedding = self.projection(tf.cast(pooled, tf.float32))
         return tf.math.l2_normalize(embedding, axis=-1) if self.config.normalize else embedding
