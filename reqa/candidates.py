@@ -12,6 +12,8 @@ from __future__ import annotations
 import bisect
 import dataclasses
 
+import numpy as np
+
 from pipeline.sentences import split_sentences
 from reqa.squad import Paragraph
 
@@ -70,3 +72,55 @@ def build_reqa_set(paragraphs: list[Paragraph]) -> ReqaSet:
             texts.append(question.text)
             targets.append(tuple(sorted(found)))
     return ReqaSet(candidates, ids, texts, targets, unanswerable, unlocated)
+
+
+# --- the candidates as the document tower sees them ------------------------------------------
+
+# A candidate's sentence is cut at the query length, whatever the model's training shards cut
+# their titles to (32 for pre-training, 64 after fine-tuning): every model of a ReQA table, and
+# the fine-tuning pairs (reqa/finetune_pairs.py), see the same candidate ids.
+MAX_SENTENCE_TOKENS = 64
+CANDIDATE_FRAMING = "[CLS] sentence [SEP] paragraph [SEP]"
+
+
+@dataclasses.dataclass
+class FramedCandidates:
+    ids: np.ndarray  # int32 [candidates, max_doc_len], 0 = [PAD]
+    sentences_cut: int  # sentences longer than the cut
+    paragraphs_cut: int  # paragraphs cut to what is left of max_doc_len
+
+
+def frame_candidate(cls_id: int, sep_id: int, sentence_ids, context_ids, max_doc_len: int,
+                    max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> tuple[tuple[int, ...], bool]:
+    """(ids, paragraph cut): the pipeline's document framing (pipeline/pairs.py doc_ids) with the
+    sentence, cut at max_sentence_tokens, in the title's place and the paragraph as the passage."""
+    from pipeline.pairs import PairConfig, TokenIds, doc_ids
+    from pipeline.passages import Sentence
+
+    return doc_ids(tuple(sentence_ids[:max_sentence_tokens]), [Sentence("", tuple(context_ids))],
+                   PairConfig(max_doc_len=max_doc_len), TokenIds(cls_id, sep_id))
+
+
+def tokenize_candidates(candidates: list[Candidate], tokenizer) -> tuple[list, list]:
+    """(sentence ids, paragraph ids) of each candidate; each distinct paragraph tokenized once."""
+    contexts = sorted({c.context for c in candidates})
+    context_ids = dict(zip(contexts, tokenizer.tokenize(contexts)))
+    return (tokenizer.tokenize([c.sentence for c in candidates]),
+            [context_ids[c.context] for c in candidates])
+
+
+def frame_candidates(candidates: list[Candidate], tokenizer, max_doc_len: int) -> FramedCandidates:
+    """Every candidate framed for a document tower of max_doc_len tokens (its `encode_ids`)."""
+    if max_doc_len < MAX_SENTENCE_TOKENS + 3:
+        raise ValueError(f"a document tower of {max_doc_len} tokens cannot hold the ReQA framing "
+                         f"{CANDIDATE_FRAMING} with a {MAX_SENTENCE_TOKENS}-token sentence")
+    sentences, contexts = tokenize_candidates(candidates, tokenizer)
+    ids = np.zeros((len(candidates), max_doc_len), np.int32)
+    paragraphs_cut = 0
+    for row, (sentence, context) in enumerate(zip(sentences, contexts)):
+        framed, cut = frame_candidate(tokenizer.cls_id, tokenizer.sep_id, sentence, context,
+                                      max_doc_len)
+        ids[row, :len(framed)] = framed
+        paragraphs_cut += cut
+    return FramedCandidates(ids, sum(len(s) > MAX_SENTENCE_TOKENS for s in sentences),
+                            paragraphs_cut)

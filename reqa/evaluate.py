@@ -1,6 +1,10 @@
 """ReQA evaluation: one SQuAD-format file, BM25 and any number of exported two-tower models scored
 on exactly the same candidates and questions, reported as one table (or JSON).
 
+Every model sees the candidates framed the same way, `[CLS] sentence [SEP] paragraph [SEP]` with the
+sentence cut at MAX_SENTENCE_TOKENS (reqa/candidates.py), whatever title cut its training shards
+used: the ids are framed here and go through the document tower's `encode_ids`.
+
     python -m trainer.evaluate reqa --squad dev-v1.1.json --model out/model [--model other]
     python -m trainer.evaluate reqa --squad dev-v1.1.json --bm25_only   # no TensorFlow needed
 """
@@ -18,7 +22,7 @@ import numpy as np
 
 from cli.progress import LineProgress
 from reqa.bm25 import BM25Config, BM25Scorer
-from reqa.candidates import ReqaSet, build_reqa_set
+from reqa.candidates import CANDIDATE_FRAMING, MAX_SENTENCE_TOKENS, ReqaSet, build_reqa_set
 from reqa.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
 from reqa.squad import read_squad
 
@@ -28,6 +32,7 @@ class SystemResult:
     name: str
     metrics: dict[str, float]
     seconds: dict[str, float]  # 'index' (encode/index candidates) and 'query'
+    inputs: dict = dataclasses.field(default_factory=dict)  # a model's lengths and what was cut
 
 
 def evaluate_scorer(name: str, reqa_set: ReqaSet, score_block: ScoreBlock, index_seconds: float,
@@ -48,17 +53,17 @@ def evaluate_bm25(reqa_set: ReqaSet, config: BM25Config = BM25Config()) -> Syste
 
 def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet,
                    batch_size: int = 128) -> SystemResult:
-    """Encode candidates as (sentence, context) through the document tower's text signature
-    (`[CLS] sentence [SEP] context [SEP]`), questions through the query tower; inner products."""
+    """Candidates framed here (`frame_candidates`) through the document tower's `encode_ids`,
+    questions through the query tower's text signature; inner products."""
+    from reqa.candidates import frame_candidates
     from retrieval.encoders import Encoders
 
     encoders = Encoders.load(model_dir)
     started = time.perf_counter()
-    candidates = reqa_set.candidates
-    bar = LineProgress(f"{name}: encoding candidates", len(candidates))
-    doc_embeddings = encoders.encode_docs([c.sentence for c in candidates],
-                                          [c.context for c in candidates], batch_size,
-                                          progress=bar.update)
+    framed = frame_candidates(reqa_set.candidates, encoders.tokenizer(),
+                              encoders.info["max_doc_len"])
+    bar = LineProgress(f"{name}: encoding candidates", len(framed.ids))
+    doc_embeddings = encoders.encode_doc_ids(framed.ids, batch_size, progress=bar.update)
     bar.close()
     indexed = time.perf_counter() - started
     started = time.perf_counter()
@@ -66,15 +71,28 @@ def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet,
     result = evaluate_scorer(name, reqa_set, inner_product_blocks(query_embeddings, doc_embeddings),
                              indexed)
     result.seconds["query"] += time.perf_counter() - started
+    result.inputs = {"max_query_len": encoders.info["max_query_len"],
+                     "max_doc_len": encoders.info["max_doc_len"],
+                     "sentences_cut": framed.sentences_cut,
+                     "paragraphs_cut": framed.paragraphs_cut}
     return result
+
+
+def framing() -> dict:
+    """How every model of the table sees its inputs (the report states it)."""
+    return {"candidate": CANDIDATE_FRAMING, "max_sentence_tokens": MAX_SENTENCE_TOKENS,
+            "paragraph": "cut to what is left of the model's max_doc_len",
+            "question": "[CLS] question [SEP], cut to the model's max_query_len"}
 
 
 def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult]) -> dict:
     return {"squad": source, "questions": len(reqa_set.questions),
             "skipped_unanswerable": reqa_set.unanswerable,
             "skipped_unlocated": reqa_set.unlocated,
-            "candidates": len(reqa_set.candidates),
-            "systems": {r.name: {**r.metrics, "seconds": r.seconds} for r in results}}
+            "candidates": len(reqa_set.candidates), "model_framing": framing(),
+            "systems": {r.name: {**r.metrics, "seconds": r.seconds,
+                                 **({"inputs": r.inputs} if r.inputs else {})}
+                        for r in results}}
 
 
 def format_report(report: dict, ks: Sequence[int] = KS) -> str:
@@ -87,7 +105,20 @@ def format_report(report: dict, ks: Sequence[int] = KS) -> str:
     for name, m in report["systems"].items():
         lines.append(f"{name:<24}" + "".join(f"{m[f'recall@{k}']:>8.3f}" for k in ks)
                      + f"{m['mrr']:>8.3f}")
+    models = {name: m["inputs"] for name, m in report["systems"].items() if "inputs" in m}
+    if models:
+        lines += framing_lines(report["model_framing"], report["candidates"], models)
     return "\n".join(lines)
+
+
+def framing_lines(framing: dict, candidates: int, models: dict[str, dict]) -> list[str]:
+    """What the models saw: the one framing of the table, then what it cut for each model."""
+    return [f"models see candidates as {framing['candidate']} (sentence cut at "
+            f"{framing['max_sentence_tokens']} tokens, paragraph {framing['paragraph']}) and "
+            f"questions as {framing['question']}",
+            *(f"  {name}: {m['sentences_cut']:,} of {candidates:,} sentences cut, "
+              f"{m['paragraphs_cut']:,} paragraphs cut (max_doc_len {m['max_doc_len']}, "
+              f"max_query_len {m['max_query_len']})" for name, m in models.items())]
 
 
 def model_label(spec: str) -> tuple[str, str]:

@@ -16,7 +16,8 @@ import hashlib
 import posixpath
 import sys
 
-from reqa.candidates import build_reqa_set
+from reqa.candidates import (MAX_SENTENCE_TOKENS, build_reqa_set, frame_candidate,
+                             tokenize_candidates)
 from reqa.squad import Paragraph, Question, read_squad, write_squad
 
 SPLITS = {"1/99": 0.01, "5/95": 0.05, "80/20": 0.80}
@@ -31,7 +32,8 @@ class FinetuneConfig:
     seed: int = 0
     max_query_len: int = 64
     max_doc_len: int = 288
-    max_sentence_tokens: int = 64  # the sentence takes the title's place in the document framing
+    # The sentence takes the title's place in the document framing, cut as ReQA evaluation cuts it.
+    max_sentence_tokens: int = MAX_SENTENCE_TOKENS
 
 
 def question_order(question_id: str, seed: int) -> int:
@@ -58,16 +60,16 @@ def squad_subset(paragraphs: list[Paragraph], keep: set[str]) -> list[Paragraph]
 
 def frame(cls_id: int, sep_id: int, question_ids, sentence_ids, context_ids,
           config: FinetuneConfig) -> tuple[list[int], list[int], bool, bool]:
-    """(query ids, doc ids, query cut, doc cut): the pipeline's own framing (pipeline/pairs.py),
-    the answer sentence in the title's place and the paragraph as the passage."""
+    """(query ids, doc ids, query cut, doc cut): the pipeline's own query framing
+    (pipeline/pairs.py) and the ReQA candidate framing (reqa/candidates.py)."""
     from pipeline.passages import Sentence
-    from pipeline.pairs import PairConfig, TokenIds, doc_ids, query_ids
+    from pipeline.pairs import PairConfig, TokenIds, query_ids
 
-    pair_config = PairConfig(max_query_len=config.max_query_len, max_doc_len=config.max_doc_len)
-    ids = TokenIds(cls_id, sep_id)
-    query, query_cut = query_ids(Sentence("", tuple(question_ids)), pair_config, ids)
-    doc, doc_cut = doc_ids(tuple(sentence_ids[:config.max_sentence_tokens]),
-                           [Sentence("", tuple(context_ids))], pair_config, ids)
+    query, query_cut = query_ids(Sentence("", tuple(question_ids)),
+                                 PairConfig(max_query_len=config.max_query_len),
+                                 TokenIds(cls_id, sep_id))
+    doc, doc_cut = frame_candidate(cls_id, sep_id, sentence_ids, context_ids, config.max_doc_len,
+                                   config.max_sentence_tokens)
     return list(query), list(doc), query_cut, doc_cut
 
 
@@ -79,9 +81,7 @@ def build_records(paragraphs: list[Paragraph], split_of: dict[str, str], tokeniz
 
     reqa_set = build_reqa_set(paragraphs)
     candidates = reqa_set.candidates
-    sentence_ids = tokenizer.tokenize([c.sentence for c in candidates])
-    context_ids = dict(zip(sorted({c.context for c in candidates}),
-                           tokenizer.tokenize(sorted({c.context for c in candidates}))))
+    sentence_ids, context_ids = tokenize_candidates(candidates, tokenizer)
     question_ids = tokenizer.tokenize(reqa_set.questions)
     records: dict[str, list[tuple[int, bytes]]] = {"train": [], "valid": [], "test": []}
     truncated = {"query": 0, "doc": 0}
@@ -91,7 +91,7 @@ def build_records(paragraphs: list[Paragraph], split_of: dict[str, str], tokeniz
             candidate = candidates[target]
             query, doc, query_cut, doc_cut = frame(
                 tokenizer.cls_id, tokenizer.sep_id, ids, sentence_ids[target],
-                context_ids[candidate.context], config)
+                context_ids[target], config)
             truncated["query"] += query_cut
             truncated["doc"] += doc_cut
             pair_id = f"reqa/{qid}/{target}"

@@ -1,6 +1,7 @@
 """The exported towers as numpy functions: `Encoders.load(DIR)` finds `query_encoder` and
 `doc_encoder` under a training run's model_dir (or its `export/`), and encodes lists of strings in
-batches through their `serving_default` signatures (the project tokenizer runs in the graph)."""
+batches through their `serving_default` signatures (the project tokenizer runs in the graph), or
+document ids framed by the caller through `encode_ids` (ReQA frames its candidates itself)."""
 from __future__ import annotations
 
 import dataclasses
@@ -30,11 +31,14 @@ def find_export_dir(model: str) -> str:
 
 @dataclasses.dataclass
 class Encoders:
-    """Both towers' text signatures and the export's info (vocab, lengths, embedding size)."""
+    """Both towers' text signatures, the document tower's ids signature, the export's vocabulary
+    (its SavedModel asset) and info (lower-casing, lengths, embedding size)."""
 
     export_dir: str
     query_fn: Callable
     doc_fn: Callable
+    doc_ids_fn: Callable
+    vocab_path: str
     info: dict
 
     @classmethod
@@ -48,7 +52,14 @@ class Encoders:
         query = tf.saved_model.load(posixpath.join(export_dir, QUERY_ENCODER))
         doc = tf.saved_model.load(posixpath.join(export_dir, DOC_ENCODER))
         return cls(export_dir, query.signatures["serving_default"],
-                   doc.signatures["serving_default"], info)
+                   doc.signatures["serving_default"], doc.signatures["encode_ids"],
+                   doc.vocab_file.asset_path.numpy().decode(), info)
+
+    def tokenizer(self):
+        """The export's own tokenizer, for framing ids outside the graph (`encode_doc_ids`)."""
+        from schemas.tokenizer import TokenizerSpec
+
+        return TokenizerSpec(self.vocab_path, bool(self.info["lower_case"])).build()
 
     def encode_queries(self, texts: Sequence[str], batch_size: int = 256,
                        progress: Callable[[int], None] | None = None) -> np.ndarray:
@@ -63,6 +74,14 @@ class Encoders:
             raise ValueError(f"{len(titles)} titles for {len(texts)} texts")
         return _encode(lambda t, x: self.doc_fn(title=_strings(t), text=_strings(x)),
                        [list(titles), list(texts)], batch_size, progress)
+
+    def encode_doc_ids(self, ids: np.ndarray, batch_size: int = 128,
+                       progress: Callable[[int], None] | None = None) -> np.ndarray:
+        """float32 [len(ids), dim] from int32 ids [n, max_doc_len] (0 = [PAD]), already framed."""
+        import tensorflow as tf
+
+        return _encode(lambda rows: self.doc_ids_fn(ids=tf.constant(rows, tf.int32)), [ids],
+                       batch_size, progress)
 
     @property
     def dim(self) -> int:

@@ -185,3 +185,112 @@ def test_model_scores_are_the_towers_inner_products(reqa_set, tiny_model):
     expected = metrics(best_ranks(q.numpy() @ d.numpy().T, reqa_set.targets))
     assert result.metrics == pytest.approx(expected)
     assert result.seconds["index"] > 0
+
+
+# --- one candidate framing for every model -----------------------------------------------------
+
+def test_a_long_sentence_is_cut_at_the_query_length_not_the_title_cut():
+    from reqa.candidates import MAX_SENTENCE_TOKENS, frame_candidate
+
+    sentence, context = list(range(100, 200)), list(range(1000, 1400))
+    ids, paragraph_cut = frame_candidate(2, 3, sentence, context, 288)
+    assert MAX_SENTENCE_TOKENS == 64
+    assert ids[:66] == (2, *sentence[:64], 3)  # not sentence[:32]: the pre-training title cut
+    assert ids[66:] == (*context[:288 - 67], 3) and paragraph_cut and len(ids) == 288
+    short, cut = frame_candidate(2, 3, sentence[:5], context[:5], 288)
+    assert short == (2, *sentence[:5], 3, *context[:5], 3) and not cut
+
+
+def test_a_document_tower_too_short_for_the_framing_is_refused(reqa_set):
+    from reqa.candidates import frame_candidates
+
+    with pytest.raises(ValueError, match="cannot hold the ReQA framing"):
+        frame_candidates(reqa_set.candidates, None, 66)
+
+
+def test_report_names_the_models_framing(reqa_set):
+    model = evaluate_scorer("model-a", reqa_set, lambda a, b: STUB[a:b], 1.0)
+    model.inputs = {"max_query_len": 64, "max_doc_len": 288, "sentences_cut": 1,
+                    "paragraphs_cut": 0}
+    report = report_dict("hand.json", reqa_set, [model])
+    assert report["model_framing"]["candidate"] == "[CLS] sentence [SEP] paragraph [SEP]"
+    assert report["model_framing"]["max_sentence_tokens"] == 64
+    assert report["systems"]["model-a"]["inputs"]["sentences_cut"] == 1
+    text = format_report(report)
+    assert ("models see candidates as [CLS] sentence [SEP] paragraph [SEP] (sentence cut at 64 "
+            "tokens") in text
+    assert "model-a: 1 of 5 sentences cut, 0 paragraphs cut (max_doc_len 288" in text
+
+
+@pytest.fixture(scope="module")
+def sample_squad(sample_pairs, tmp_path_factory) -> str:
+    """The committed sample questions over the sample corpus (reqa.from_corpus), its first 120
+    paragraphs (a tenth of the whole, for time): real Wikipedia paragraphs, a good share of whose
+    sentences are longer than 32 tokens."""
+    from reqa.from_corpus import main
+    from reqa.squad import write_squad
+
+    out = tmp_path_factory.mktemp("sample_squad")
+    assert main(["--corpus", str(sample_pairs["dir"].parent), "--questions",
+                 str(REPO / "bench" / "data" / "sample_qa.jsonl"),
+                 "--output", str(out / "all.json")]) == 0
+    write_squad(read_squad(str(out / "all.json"))[:120], str(out / "head.json"))
+    return str(out / "head.json")
+
+
+@pytest.fixture(scope="module")
+def two_title_cuts(tiny_model, tmp_path_factory):
+    """The tiny model exported twice: as trained (its shards cut titles at 32 tokens) and from a
+    copy of its model_dir whose shards' metadata says 64, as fine-tuning shards do."""
+    import shutil
+
+    from trainer.export import export_latest
+    from trainer.layout import METADATA_COPY
+
+    model_dir = tiny_model[2]
+    copy = tmp_path_factory.mktemp("title_cut_64") / "model"
+    shutil.copytree(model_dir, copy, ignore=shutil.ignore_patterns("export"))
+    metadata = json.loads((copy / METADATA_COPY).read_text())
+    metadata["pair_config"]["max_title_tokens"] = 64
+    (copy / METADATA_COPY).write_text(json.dumps(metadata))
+    export_latest(str(copy))
+    return model_dir, copy
+
+
+def test_models_exported_with_other_title_cuts_see_the_same_candidates(two_title_cuts,
+                                                                       sample_squad):
+    """Same weights, title cut 32 or 64 in the export: the exported text signatures frame the
+    sample's long sentences differently, the ReQA evaluation gives both the same ids (each
+    sentence cut at 64) and so the same numbers, and its report says how it framed them."""
+    from reqa.candidates import frame_candidates, tokenize_candidates
+    from reqa.evaluate import run
+    from retrieval.encoders import Encoders
+
+    cut_32, cut_64 = (Encoders.load(str(path)) for path in two_title_cuts)
+    assert (cut_32.info["max_title_tokens"], cut_64.info["max_title_tokens"]) == (32, 64)
+    candidates = build_reqa_set(read_squad(sample_squad)).candidates
+    tokenizer = cut_32.tokenizer()
+    sentences, _ = tokenize_candidates(candidates, tokenizer)
+    long = [i for i, s in enumerate(sentences) if len(s) > 32]
+    assert len(long) >= len(candidates) // 10
+
+    framed = [frame_candidates(candidates, e.tokenizer(), e.info["max_doc_len"]).ids
+              for e in (cut_32, cut_64)]
+    np.testing.assert_array_equal(framed[0], framed[1])
+    for i in long:
+        kept = sentences[i][:64]
+        assert framed[0][i, 1:len(kept) + 2].tolist() == [*kept, tokenizer.sep_id]
+
+    by_text = [e.encode_docs([candidates[i].sentence for i in long],
+                             [candidates[i].context for i in long]) for e in (cut_32, cut_64)]
+    assert np.abs(by_text[0] - by_text[1]).max() > 1e-4  # the exports alone would disagree
+
+    report = run(sample_squad, [f"cut32={two_title_cuts[0]}", f"cut64={two_title_cuts[1]}"],
+                 bm25=False, report=lambda line: None)
+    systems = report["systems"]
+    scores = {name: {k: v for k, v in system.items() if k not in ("seconds", "inputs")}
+              for name, system in systems.items()}
+    assert scores["cut32"] == pytest.approx(scores["cut64"])
+    assert systems["cut32"]["inputs"] == systems["cut64"]["inputs"]
+    assert systems["cut32"]["inputs"]["sentences_cut"] == sum(len(s) > 64 for s in sentences)
+    assert report["model_framing"]["max_sentence_tokens"] == 64
