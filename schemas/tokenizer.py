@@ -48,6 +48,12 @@ def read_bytes(path: str) -> bytes:
         return handle.read()
 
 
+def vocab_sha256(vocab_bytes: bytes) -> str:
+    """What metadata.json and model_dirs record of a vocabulary: ids mean the same tokens only
+    under the same file."""
+    return hashlib.sha256(vocab_bytes).hexdigest()
+
+
 def parse_vocab(data: bytes) -> list[str]:
     """A BERT vocab.txt: one token per line, the line number is the id.
 
@@ -127,7 +133,7 @@ class WordPieceTokenizer:
         self.spec = spec
         self.vocab_bytes = vocab_bytes
         self.vocab = parse_vocab(vocab_bytes)
-        self.sha256 = hashlib.sha256(vocab_bytes).hexdigest()
+        self.sha256 = vocab_sha256(vocab_bytes)
         ids = reserved_ids(self.vocab)
         self.pad_id, self.unk_id, self.cls_id, self.sep_id, self.mask_id = (
             ids[token] for token in RESERVED_TOKENS)

@@ -26,7 +26,9 @@ class ModelConfig:
     max_doc_len: int = 288
     share_towers: bool = False
     pooling: str = "cls"  # cls | mean
-    output_dim: int = 512
+    type_vocab_size: int = 2  # segment ids: 0 for [CLS] title [SEP], 1 for the passage (BERT's)
+    activation: str = "gelu"  # the feed-forward activation: BERT's exact (erf) GELU
+    output_dim: int = 512  # the linear projection on the pooled output; 0: no projection
     normalize: bool = False  # L2-normalise embeddings (then `temperature` matters)
     temperature: float = 1.0  # logits = q.d / temperature
 

@@ -56,12 +56,15 @@ class Tower(tf_keras.Model):
         self.encoder = BertEncoderV2(
             vocab_size=config.vocab_size, hidden_size=config.hidden_size,
             num_layers=config.num_layers, num_attention_heads=config.num_heads,
-            inner_dim=config.intermediate_size, max_sequence_length=max_len,
+            inner_dim=config.intermediate_size, inner_activation=config.activation,
+            type_vocab_size=config.type_vocab_size, max_sequence_length=max_len,
             output_dropout=config.dropout, attention_dropout=config.dropout)
         # The paper's embedding is a linear map of [CLS]; BERT's tanh pooler is not used.
         self.encoder.pooler_layer.trainable = False
-        self.projection = tf_keras.layers.Dense(config.output_dim, dtype="float32",
-                                                name="projection")
+        # output_dim 0: the pooled output is the embedding, as sentence-transformers models are used.
+        self.projection = (tf_keras.layers.Dense(config.output_dim, dtype="float32",
+                                                 name="projection")
+                           if config.output_dim else None)
 
     def get_config(self):  # plain values, so that SavedModel export can record them
         return {"config": dataclasses.asdict(self.config), "max_len": self.max_len}
@@ -71,7 +74,9 @@ class Tower(tf_keras.Model):
         outputs = self.encoder({"input_word_ids": ids, "input_mask": mask,
                                 "input_type_ids": input_type_ids(ids)}, training=training)
         pooled = pool(outputs["sequence_output"], mask, self.config.pooling)
-        embedding = self.projection(tf.cast(pooled, tf.float32))
+        embedding = tf.cast(pooled, tf.float32)
+        if self.projection is not None:
+            embedding = self.projection(embedding)
         return tf.math.l2_normalize(embedding, axis=-1) if self.config.normalize else embedding
 
 
@@ -91,6 +96,11 @@ class TwoTower(tf_keras.Model):
 
     def get_config(self):
         return {"config": dataclasses.asdict(self.config)}
+
+    def towers(self) -> list[Tower]:
+        """The distinct towers: one when they are shared."""
+        return [self.query_tower] if self.config.share_towers else [self.query_tower,
+                                                                     self.doc_tower]
 
     def call(self, batch, training=False):
         return (self.query_tower(batch["query_ids"], training=training),

@@ -33,9 +33,11 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--strategy", default="one_device", choices=STRATEGIES)
     parser.add_argument("--tpu", default="", help="TPU address, or 'local' on a TPU VM")
     parser.add_argument("--num_gpus", type=int, default=None, help="default: all visible")
-    parser.add_argument("--init_checkpoint", help="fine-tune from a checkpoint, or from a "
-                        "pre-training run's model_dir (its latest checkpoint; its model config "
-                        "becomes the default)")
+    parser.add_argument("--init_checkpoint", help="start from a checkpoint, a pre-training "
+                        "run's model_dir (its latest checkpoint; its model config becomes the "
+                        "default), or hf:DIR, a Hugging Face BERT-family folder (config.json, "
+                        "model.safetensors, vocab.txt): its architecture becomes the model "
+                        "config and both encoders start from its weights")
     parser.add_argument("--no_export", dest="export", action="store_false")
     return parser.parse_args(argv)
 
@@ -48,7 +50,7 @@ def resolve_config(args: argparse.Namespace) -> ExperimentConfig:
 
         try:
             inherit = {"model": resolve_warm_start(args.init_checkpoint).model_overrides}
-        except FileNotFoundError as error:
+        except (FileNotFoundError, ValueError) as error:
             raise SystemExit(str(error)) from None
         direct["train"] = {"init_checkpoint": args.init_checkpoint}
     config = resolve(args.config, args.config_file, args.assignments, inherit=inherit, **direct)
@@ -156,6 +158,12 @@ def restore_or_initialize(checkpoint, model_dir: str, model, warm_start) -> str:
     if latest:
         checkpoint.restore(latest).assert_existing_objects_matched()
         return f"resumed from {latest}"
+    if warm_start and warm_start.hf_folder:
+        from trainer.hf_checkpoint import assign
+
+        for tower in model.towers():
+            assign(tower.encoder, warm_start.hf_folder)
+        return f"initialised the encoders from {warm_start.hf_folder}"
     if warm_start:
         (tf.train.Checkpoint(model=model).read(warm_start.checkpoint)
          .assert_existing_objects_matched().expect_partial())
@@ -239,7 +247,7 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
         from trainer.warm_start import resolve_warm_start, vocab_mismatch
 
         warm_start = resolve_warm_start(train.init_checkpoint)
-        if problem := vocab_mismatch(warm_start, metadata.vocab_sha256):
+        if problem := vocab_mismatch(warm_start, metadata.vocab_sha256, metadata.lower_case):
             raise ValueError(f"refusing the shards in {shards.pairs_dir}: {problem}")
     chief = is_chief(strategy)
     write_dir = model_dir if chief else tempfile.mkdtemp(prefix="wikipairs_worker_")

@@ -1,8 +1,11 @@
-"""Where fine-tuning starts: `--init_checkpoint` names a checkpoint prefix or a pre-training run's
-model_dir. A model_dir also gives the pre-trained model's architecture (its config.yaml `model`
+"""Where training starts: `--init_checkpoint` names a checkpoint prefix, a pre-training run's
+model_dir, or `hf:DIR`, a Hugging Face BERT-family folder (trainer/hf_checkpoint.py). A model_dir
+or an hf folder also gives the pre-trained model's architecture (its config.yaml `model`
 section becomes the default, so `--config finetune` fine-tunes the model it was given rather than
 building a differently sized one) and its vocabulary's sha256 (fine-tuning shards tokenized with
-another vocabulary are refused: the embedding rows would mean other tokens)."""
+another vocabulary are refused: the embedding rows would mean other tokens). From an hf folder the
+encoder weights of both towers (or the shared one) come from the checkpoint; the projection on top
+is new, unless model.output_dim is 0 (the pooled output is the embedding)."""
 from __future__ import annotations
 
 import dataclasses
@@ -15,14 +18,32 @@ from trainer.layout import CHECKPOINT_DIR, CONFIG_FILE, METADATA_COPY
 
 @dataclasses.dataclass(frozen=True)
 class WarmStart:
-    checkpoint: str  # a checkpoint prefix (path without .index)
+    checkpoint: str  # a checkpoint prefix (path without .index); "" for an hf folder
     model_overrides: dict  # the pre-trained run's `model` section ({} if unknown)
     vocab_sha256: str  # "" if unknown
+    hf_folder: str = ""  # a Hugging Face folder whose weights the encoders start from
+    lower_case: bool | None = None  # what the checkpoint's tokenizer does, if it says
+
+
+def hf_warm_start(folder: str) -> WarmStart:
+    """The checkpoint's architecture becomes the model section; its vocab must be the shards'."""
+    from schemas.tokenizer import read_bytes, vocab_sha256
+    from trainer import hf_checkpoint
+
+    config = hf_checkpoint.read_config(folder)
+    overrides = {**config.model_overrides(), "type_vocab_size": config.type_vocab_size,
+                 "activation": config.activation}
+    return WarmStart("", overrides, vocab_sha256(read_bytes(config.vocab_path)), folder,
+                     config.lower_case)
 
 
 def resolve_warm_start(init: str) -> WarmStart:
     import tensorflow as tf
 
+    from trainer.hf_checkpoint import folder_of
+
+    if (folder := folder_of(init)) is not None:
+        return hf_warm_start(folder)
     if tf.io.gfile.isdir(init):
         latest = tf.train.latest_checkpoint(posixpath.join(init, CHECKPOINT_DIR))
         if not latest:
@@ -46,11 +67,23 @@ def resolve_warm_start(init: str) -> WarmStart:
     return WarmStart(init, {}, "")
 
 
-def vocab_mismatch(warm_start: WarmStart, shards_vocab_sha256: str) -> str:
-    """Why the shards cannot fine-tune this checkpoint ('' if they can)."""
+def vocab_mismatch(warm_start: WarmStart, shards_vocab_sha256: str,
+                   shards_lower_case: bool | None = None) -> str:
+    """Why the shards cannot train from this checkpoint ('' if they can)."""
     if warm_start.vocab_sha256 and warm_start.vocab_sha256 != shards_vocab_sha256:
+        if warm_start.hf_folder:
+            remedy = (f"make the pairs with its vocabulary (python -m pipeline.run ... "
+                      f"--vocab={posixpath.join(warm_start.hf_folder, 'vocab.txt')})")
+        else:
+            remedy = ("make the fine-tuning shards with that model's vocab.txt "
+                      "(python -m reqa.finetune_pairs --vocab MODEL_DIR)")
         return (f"the shards were tokenized with vocab sha256 {shards_vocab_sha256[:12]}..., the "
                 f"model in --init_checkpoint was trained with {warm_start.vocab_sha256[:12]}...: "
-                "make the fine-tuning shards with that model's vocab.txt "
-                "(python -m reqa.finetune_pairs --vocab MODEL_DIR)")
+                + remedy)
+    if (warm_start.lower_case is not None and shards_lower_case is not None
+            and warm_start.lower_case != shards_lower_case):
+        flag = "--lower_case" if warm_start.lower_case else "--no-lower_case"
+        return (f"the shards were tokenized with lower_case={shards_lower_case}, the checkpoint "
+                f"in --init_checkpoint with lower_case={warm_start.lower_case}: make the pairs "
+                f"again with {flag}")
     return ""
