@@ -382,9 +382,15 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--strategy", default="one_device", choices=STRATEGIES)
     parser.add_argument("--tpu", default="", help="TPU address, or 'local' on a TPU VM")
     parser.add_argument("--num_gpus", type=int, default=None, help="default: all visible")
-    parser.add_argument("--jit_compile", action="store_true", help="XLA-compile the step")
+    parser.add_argument("--jit_compile", action="store_true",
+                        help="XLA-compile the step (one_device; TPU steps are compiled anyway)")
     parser.set_defaults(eval_data=None, init_checkpoint=None)  # trainer.task.resolve_config's
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    if args.jit_compile and args.strategy != "one_device":
+        # XLA cannot compile a step whose variables sit on several devices (its known issue
+        # "tf.Variable on a different device"): say so before a long trace does.
+        parser.error("--jit_compile needs --strategy=one_device")
+    return args
 
 
 def main(argv=None) -> dict:
