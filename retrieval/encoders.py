@@ -43,10 +43,17 @@ class Encoders:
 
     @classmethod
     def load(cls, model: str) -> "Encoders":
+        """`model`: a model_dir, its export/, or hf:DIR (a Hugging Face BERT folder as it is,
+        exported for this process into a temporary directory)."""
         import tensorflow as tf
         import tensorflow_text  # noqa: F401  (registers the tokenizer's ops)
 
-        export_dir = find_export_dir(model)
+        from trainer.hf_checkpoint import folder_of
+
+        if (folder := folder_of(model)) is not None:
+            export_dir = _export_hf(folder)
+        else:
+            export_dir = find_export_dir(model)
         with tf.io.gfile.GFile(posixpath.join(export_dir, INFO_FILE)) as handle:
             info = json.loads(handle.read())
         query = tf.saved_model.load(posixpath.join(export_dir, QUERY_ENCODER))
@@ -86,6 +93,19 @@ class Encoders:
     @property
     def dim(self) -> int:
         return int(self.info["output_dim"])
+
+
+def _export_hf(folder: str) -> str:
+    """Export the folder's model into a directory removed when the process ends."""
+    import atexit
+    import shutil
+    import tempfile
+
+    from trainer.export import export_hf_checkpoint
+
+    directory = tempfile.mkdtemp(prefix="wikipairs_hf_")
+    atexit.register(shutil.rmtree, directory, ignore_errors=True)
+    return export_hf_checkpoint(folder, directory)
 
 
 def _strings(rows):

@@ -204,3 +204,23 @@ def test_restore_encoder_puts_the_mlm_encoder_into_a_tower(mlm_run, tmp_path):
     narrower(tf.zeros([1, 64], tf.int32))
     with pytest.raises(ValueError, match="hidden_size=64"):
         restore_encoder(str(model_dir), narrower.encoder)
+
+
+def test_trainer_starts_both_towers_from_the_mlm_encoder(mlm_run, sample_pairs, tmp_path):
+    """`python -m trainer.task --init_checkpoint=MLM_DIR` with separate towers: the MLM run's
+    model section is inherited and both encoders start from its weights (learning rate 0: they
+    stay there), the projection is new."""
+    from trainer.task import main
+
+    result, _, mlm_dir = mlm_run
+    trained = main([f"--train_data={sample_pairs['dir'] / 'train'}",
+                    f"--model_dir={tmp_path / 'two_tower'}", "--config=tiny",
+                    f"--init_checkpoint={mlm_dir}", "--set=model.share_towers=false",
+                    "--set=train.steps=1", "--set=train.learning_rate=0.0",
+                    "--set=train.global_batch_size=4", "--no_export"])
+    model = trained["model"]
+    assert len(model.towers()) == 2
+    for tower in model.towers():
+        for restored, original in zip(tower.encoder.weights, result["encoder"].weights):
+            np.testing.assert_array_equal(restored.numpy(),
+                                          original.numpy()[:restored.shape[0]])

@@ -294,3 +294,43 @@ def test_models_exported_with_other_title_cuts_see_the_same_candidates(two_title
     assert systems["cut32"]["inputs"] == systems["cut64"]["inputs"]
     assert systems["cut32"]["inputs"]["sentences_cut"] == sum(len(s) > 64 for s in sentences)
     assert report["model_framing"]["max_sentence_tokens"] == 64
+
+
+def test_a_hugging_face_checkpoint_is_evaluated_as_it_is(sample_squad, tmp_path):
+    """`--model hf:DIR`: all-MiniLM-L6-v2 zero-shot in the same table as BM25; its question
+    embeddings are the checkpoint's own (a NumPy BERT on the same ids), L2-normalised. On 30
+    paragraphs of the sample questions (a 6-layer model encodes every candidate on the CPU)."""
+    from safetensors.numpy import load_file
+
+    from reqa.squad import write_squad
+
+    write_squad(read_squad(sample_squad)[:30], str(tmp_path / "head.json"))
+    sample_squad = str(tmp_path / "head.json")
+    from reqa.evaluate import run
+    from retrieval.encoders import Encoders
+    from tests.test_hf_checkpoint import TOLERANCE, numpy_embeddings
+    from trainer import hf_checkpoint as hf
+    from trainer.checkpoints import all_minilm_l6_v2
+    from trainer.export import frame_query
+
+    folder = all_minilm_l6_v2()
+    encoders = Encoders.load(f"hf:{folder}")
+    questions = build_reqa_set(read_squad(sample_squad)).questions[:24]
+    tokenizer = encoders.tokenizer()
+    import tensorflow as tf
+
+    ids = frame_query(tokenizer.tf_tokenize(tf.constant(questions)), tokenizer.cls_id,
+                      tokenizer.sep_id, 64).numpy()
+    weights = {k: v.astype(np.float64) for k, v in load_file(str(folder / hf.WEIGHTS_FILE)).items()}
+    config = json.loads((folder / hf.CONFIG_FILE).read_text())
+    order = np.argsort((ids != 0).sum(axis=1))
+    reference = numpy_embeddings(weights, config, ids[order])
+    ours = encoders.encode_queries(questions)[order]
+    assert np.abs(ours - reference).max() <= TOLERANCE
+    assert encoders.dim == 384 and encoders.info["normalize"]
+
+    report = run(sample_squad, [f"minilm=hf:{folder}"], report=lambda line: None)
+    minilm, bm25 = report["systems"]["minilm"], report["systems"]["BM25"]
+    chance_at_10 = 10 / report["candidates"]
+    assert minilm["recall@10"] > 20 * chance_at_10 and bm25["recall@10"] > 20 * chance_at_10
+    assert minilm["inputs"]["max_doc_len"] == 288

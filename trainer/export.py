@@ -82,17 +82,24 @@ def encoder_module(tower, tokenizer, vocab_path: str, max_len: int, frame, text_
 
 def export_encoders(model, config, model_dir: str) -> list[str]:
     """Write both SavedModels (and config + info) under model_dir/export; returns their paths."""
-    import tensorflow as tf
-
     from schemas.pairs import read_metadata
-    from schemas.tokenizer import TokenizerSpec
-    from trainer.config import to_yaml
     from trainer.task import METADATA_COPY, VOCAB_COPY
 
-    vocab_path = posixpath.join(model_dir, VOCAB_COPY)
     metadata = read_metadata(posixpath.join(model_dir, METADATA_COPY))
-    tokenizer = TokenizerSpec(vocab_path, metadata.lower_case).build()
-    max_title = metadata.pair_config["max_title_tokens"]
+    return write_exports(model, config, posixpath.join(model_dir, VOCAB_COPY),
+                         metadata.lower_case, metadata.pair_config["max_title_tokens"],
+                         posixpath.join(model_dir, EXPORT_DIR))
+
+
+def write_exports(model, config, vocab_path: str, lower_case: bool, max_title: int,
+                  export_dir: str) -> list[str]:
+    """Both SavedModels of `model` (a TwoTower), tokenizing with `vocab_path`, under export_dir."""
+    import tensorflow as tf
+
+    from schemas.tokenizer import TokenizerSpec
+    from trainer.config import to_yaml
+
+    tokenizer = TokenizerSpec(vocab_path, lower_case).build()
     cls_id, sep_id = tokenizer.cls_id, tokenizer.sep_id
     m = config.model
     modules = {
@@ -104,7 +111,6 @@ def export_encoders(model, config, model_dir: str) -> list[str]:
             lambda title, text: frame_doc(title, text, cls_id, sep_id, max_title, m.max_doc_len),
             ["title", "text"]),
     }
-    export_dir = posixpath.join(model_dir, EXPORT_DIR)
     paths = []
     for name, module in modules.items():
         path = posixpath.join(export_dir, name)
@@ -114,7 +120,7 @@ def export_encoders(model, config, model_dir: str) -> list[str]:
     info = {"vocab_sha256": tokenizer.sha256, "vocab_size": tokenizer.vocab_size,
             "lower_case": tokenizer.lower_case, "max_query_len": m.max_query_len,
             "max_doc_len": m.max_doc_len, "max_title_tokens": max_title,
-            "output_dim": m.output_dim, "normalize": m.normalize,
+            "output_dim": m.output_dim or m.hidden_size, "normalize": m.normalize,
             "signatures": {"serving_default": {QUERY_ENCODER: ["text"],
                                                DOC_ENCODER: ["title", "text"]},
                            "encode_ids": "ids int32 [batch, max_len]: [CLS] ... [SEP], "
@@ -124,6 +130,32 @@ def export_encoders(model, config, model_dir: str) -> list[str]:
     with tf.io.gfile.GFile(posixpath.join(export_dir, "config.yaml"), "w") as handle:
         handle.write(to_yaml(config))
     return paths
+
+
+def export_hf_checkpoint(folder: str, export_dir: str, max_query_len: int = 64,
+                         max_doc_len: int = 288) -> str:
+    """A Hugging Face BERT folder as it is (zero-shot), exported like a trained model: one shared
+    tower, its pooling, no projection, L2-normalised (sentence-transformers models are compared by
+    cosine). Returns export_dir."""
+    import dataclasses
+
+    from pipeline.pairs import PairConfig
+    from trainer.config import ExperimentConfig, ModelConfig
+    from trainer.hf_checkpoint import assign, read_config
+    from trainer.warm_start import hf_warm_start
+
+    checkpoint = read_config(folder)
+    model_config = dataclasses.replace(
+        ModelConfig(), **hf_warm_start(folder).model_overrides, max_query_len=max_query_len,
+        max_doc_len=max_doc_len, share_towers=True, output_dim=0, normalize=True, dropout=0.0)
+    from trainer.model import build_model
+
+    model = build_model(model_config)
+    for tower in model.towers():
+        assign(tower.encoder, folder)
+    write_exports(model, ExperimentConfig(model=model_config), checkpoint.vocab_path,
+                  checkpoint.lower_case, PairConfig().max_title_tokens, export_dir)
+    return export_dir
 
 
 def export_latest(model_dir: str) -> list[str]:

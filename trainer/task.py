@@ -150,24 +150,15 @@ def save_run_inputs(config: ExperimentConfig, pairs_dir: str, model_dir: str) ->
 
 def restore_or_initialize(checkpoint, model_dir: str, model, warm_start) -> str:
     """Resume from model_dir's latest checkpoint (model, optimizer, step); else start from
-    `warm_start`'s model weights (fine-tuning: every model variable must be found there, the
-    optimizer starts afresh); else from scratch. Says which."""
+    `warm_start`'s weights (the optimizer starts afresh); else from scratch. Says which."""
     import tensorflow as tf
 
     latest = tf.train.latest_checkpoint(posixpath.join(model_dir, CHECKPOINT_DIR))
     if latest:
         checkpoint.restore(latest).assert_existing_objects_matched()
         return f"resumed from {latest}"
-    if warm_start and warm_start.hf_folder:
-        from trainer.hf_checkpoint import assign
-
-        for tower in model.towers():
-            assign(tower.encoder, warm_start.hf_folder)
-        return f"initialised the encoders from {warm_start.hf_folder}"
     if warm_start:
-        (tf.train.Checkpoint(model=model).read(warm_start.checkpoint)
-         .assert_existing_objects_matched().expect_partial())
-        return f"initialised the model from {warm_start.checkpoint}"
+        return warm_start.initialise(model)
     return "starting from scratch"
 
 

@@ -23,6 +23,26 @@ class WarmStart:
     vocab_sha256: str  # "" if unknown
     hf_folder: str = ""  # a Hugging Face folder whose weights the encoders start from
     lower_case: bool | None = None  # what the checkpoint's tokenizer does, if it says
+    mlm_dir: str = ""  # a masked-LM run (trainer/mlm.py) whose encoder both towers start from
+
+    def initialise(self, model) -> str:
+        """Load the start weights into `model` (a built TwoTower); says from where. From an hf
+        folder or an MLM run only the encoders are loaded (the projection is new); from a
+        two-tower checkpoint every model variable must be found."""
+        import tensorflow as tf
+
+        if self.hf_folder or self.mlm_dir:
+            from trainer import hf_checkpoint, mlm
+
+            for tower in model.towers():
+                if self.hf_folder:
+                    hf_checkpoint.assign(tower.encoder, self.hf_folder)
+                else:
+                    mlm.restore_encoder(self.mlm_dir, tower.encoder)
+            return f"initialised the encoders from {self.hf_folder or self.mlm_dir}"
+        (tf.train.Checkpoint(model=model).read(self.checkpoint)
+         .assert_existing_objects_matched().expect_partial())
+        return f"initialised the model from {self.checkpoint}"
 
 
 def hf_warm_start(folder: str) -> WarmStart:
@@ -60,7 +80,9 @@ def resolve_warm_start(init: str) -> WarmStart:
             from schemas.pairs import read_metadata
 
             sha = read_metadata(metadata_path).vocab_sha256
-        return WarmStart(latest, model, sha)
+        from trainer.mlm import is_mlm_run
+
+        return WarmStart(latest, model, sha, mlm_dir=init if is_mlm_run(init) else "")
     if not tf.io.gfile.exists(init + ".index"):
         raise FileNotFoundError(f"--init_checkpoint {init}: neither a training run's model_dir "
                                 f"nor a checkpoint ({init}.index is missing)")
