@@ -152,7 +152,8 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--squad", required=True, help="SQuAD v1.1/v2.0 JSON (or NQ converted "
                         "with `python -m reqa.nq`)")
     parser.add_argument("--model", action="append", default=[], metavar="[NAME=]DIR",
-                        help="a training run's model_dir or its export/; repeat to compare")
+                        help="a training run's model_dir or its export/, or hf:DIR (a Hugging "
+                        "Face BERT-family folder, evaluated as it is); repeat to compare")
     parser.add_argument("--bm25_only", action="store_true", help="skip the models")
     parser.add_argument("--no_bm25", dest="bm25", action="store_false")
     parser.add_argument("--bm25_document", default=BM25Config.document,
