@@ -71,10 +71,14 @@ def test_loss_falls_and_summaries_are_written(trained):
 
 
 def test_held_out_recall_is_many_times_chance(trained):
+    """Twice chance on about 400 held-out queries is many standard deviations above it (chance
+    finds ~10 of them in the top 10, with a standard deviation of ~3). Held-out pairs carry no
+    training text since the splits stopped leaking (before, 3x chance was reached partly through
+    held-out sentences seen in training)."""
     result, stdout, model_dir = trained
     overall = result["eval"]["all"]
     print(json.dumps(result["eval"], indent=1))
-    assert overall["recall@10"] > 3 * overall["chance_recall@10"], overall
+    assert overall["recall@10"] > 2 * overall["chance_recall@10"], overall
     assert {"ict", "bfs", "wlp"} <= set(result["eval"])
     assert json.loads((model_dir / "eval_results.json").read_text())["step"] == TRAIN_STEPS
     assert "held-out retrieval at step" in stdout and "R@10" in stdout
