@@ -65,14 +65,15 @@ def test_type_ids_of_every_sample_record_follow_the_vocab_sep(sample_pairs):
 
 
 def test_segment_one_reaches_the_encoder():
-    """Give segment 1 another type embedding than segment 0: a document's embedding changes, a
-    query's (all segment 0) does not."""
+    """A new model starts with every segment's type embedding alike; give segment 1 another one
+    than segment 0 and a document's embedding changes, a query's (all segment 0) does not."""
     from trainer.config import resolve
     from trainer.model import build_model
 
     config = resolve("tiny", model={"vocab_size": 50, "max_query_len": 8, "max_doc_len": 12})
     tower = build_model(config.model).doc_tower
     table = next(v for v in tower.weights if "type_embeddings" in v.name)
+    np.testing.assert_array_equal(table.numpy(), np.tile(table.numpy()[:1], [table.shape[0], 1]))
     doc = padded([[2, 7, 8, 3, 20, 21, 22, 3]], 12)
     query = padded([[2, 7, 8, 9, 3]], 12)
 
