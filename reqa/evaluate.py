@@ -7,6 +7,13 @@ used: the ids are framed here and go through the document tower's `encode_ids`.
 
     python -m trainer.evaluate reqa --squad dev-v1.1.json --model out/model [--model other]
     python -m trainer.evaluate reqa --squad dev-v1.1.json --bm25_only   # no TensorFlow needed
+
+Open-domain ReQA (the paper's section 4.4): N sentences of a corpus the pipeline wrote, each with
+its passage as context, join every system's candidates after the real ones; one table per N, and
+a plot of recall@k against N:
+
+    python -m trainer.evaluate reqa --squad dev-v1.1.json --model out/model \\
+        --distractors out/demo --num_distractors 0,1000,10000 --plot open_domain.png
 """
 from __future__ import annotations
 
@@ -22,7 +29,9 @@ import numpy as np
 
 from cli.progress import LineProgress
 from reqa.bm25 import BM25Config, BM25Scorer
-from reqa.candidates import CANDIDATE_FRAMING, MAX_SENTENCE_TOKENS, ReqaSet, build_reqa_set
+from reqa.candidates import (CANDIDATE_FRAMING, MAX_SENTENCE_TOKENS, Candidate, ReqaSet,
+                             build_reqa_set)
+from reqa.distractors import Draw, corpus_files, draw_from_corpus, with_distractors
 from reqa.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
 from reqa.squad import read_squad
 
@@ -33,6 +42,7 @@ class SystemResult:
     metrics: dict[str, float]
     seconds: dict[str, float]  # 'index' (encode/index candidates) and 'query'
     inputs: dict = dataclasses.field(default_factory=dict)  # a model's lengths and what was cut
+    ranks: np.ndarray | None = dataclasses.field(default=None, repr=False)  # per question
 
 
 def evaluate_scorer(name: str, reqa_set: ReqaSet, score_block: ScoreBlock, index_seconds: float,
@@ -40,7 +50,8 @@ def evaluate_scorer(name: str, reqa_set: ReqaSet, score_block: ScoreBlock, index
     started = time.perf_counter()
     ranks = rank_all(score_block, reqa_set.targets, len(reqa_set.candidates), progress=progress)
     return SystemResult(name, metrics(ranks),
-                        {"index": index_seconds, "query": time.perf_counter() - started})
+                        {"index": index_seconds, "query": time.perf_counter() - started},
+                        ranks=ranks)
 
 
 def evaluate_bm25(reqa_set: ReqaSet, config: BM25Config = BM25Config()) -> SystemResult:
@@ -51,31 +62,70 @@ def evaluate_bm25(reqa_set: ReqaSet, config: BM25Config = BM25Config()) -> Syste
         reqa_set.questions[a:b]), indexed)
 
 
-def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet,
-                   batch_size: int = 128) -> SystemResult:
-    """Candidates framed here (`frame_candidates`) through the document tower's `encode_ids`,
-    questions through the query tower's text signature; inner products."""
+@dataclasses.dataclass
+class Embedded:
+    """A model's question and candidate embeddings (real candidates first, then the distractors)
+    and what framing them cut; encoded once, scored against any prefix of the candidates."""
+    queries: np.ndarray
+    candidates: np.ndarray
+    inputs: dict
+    index_seconds: float
+    query_seconds: float
+
+
+def encode_candidates(name: str, encoders, candidates: list, batch_size: int, what: str):
+    """(embeddings [len(candidates), dim], FramedCandidates): framed here (`frame_candidates`),
+    through the document tower's `encode_ids`."""
     from reqa.candidates import frame_candidates
+
+    framed = frame_candidates(candidates, encoders.tokenizer(), encoders.info["max_doc_len"])
+    bar = LineProgress(f"{name}: encoding {what}", len(framed.ids))
+    embeddings = encoders.encode_doc_ids(framed.ids, batch_size, progress=bar.update)
+    bar.close()
+    return embeddings, framed
+
+
+def embed_model(name: str, model_dir: str, reqa_set: ReqaSet, batch_size: int = 128,
+                distractors: Sequence = ()) -> Embedded:
+    """Questions through the query tower's text signature; the real candidates, then the
+    distractors in a call of their own, so the real candidates' embeddings (and their cut counts)
+    are exactly those of plain ReQA."""
     from retrieval.encoders import Encoders
 
     encoders = Encoders.load(model_dir)
     started = time.perf_counter()
-    framed = frame_candidates(reqa_set.candidates, encoders.tokenizer(),
-                              encoders.info["max_doc_len"])
-    bar = LineProgress(f"{name}: encoding candidates", len(framed.ids))
-    doc_embeddings = encoders.encode_doc_ids(framed.ids, batch_size, progress=bar.update)
-    bar.close()
+    real, framed = encode_candidates(name, encoders, reqa_set.candidates, batch_size, "candidates")
+    inputs = {"max_query_len": encoders.info["max_query_len"],
+              "max_doc_len": encoders.info["max_doc_len"],
+              "sentences_cut": framed.sentences_cut, "paragraphs_cut": framed.paragraphs_cut}
+    candidates = real
+    if distractors:
+        extra, framed = encode_candidates(name, encoders, list(distractors), batch_size,
+                                          "distractors")
+        candidates = np.concatenate([real, extra])
+        inputs.update(distractor_sentences_cut=framed.sentences_cut,
+                      distractor_paragraphs_cut=framed.paragraphs_cut)
     indexed = time.perf_counter() - started
     started = time.perf_counter()
-    query_embeddings = encoders.encode_queries(reqa_set.questions, batch_size)
-    result = evaluate_scorer(name, reqa_set, inner_product_blocks(query_embeddings, doc_embeddings),
-                             indexed)
-    result.seconds["query"] += time.perf_counter() - started
-    result.inputs = {"max_query_len": encoders.info["max_query_len"],
-                     "max_doc_len": encoders.info["max_doc_len"],
-                     "sentences_cut": framed.sentences_cut,
-                     "paragraphs_cut": framed.paragraphs_cut}
+    queries = encoders.encode_queries(reqa_set.questions, batch_size)
+    return Embedded(queries, candidates, inputs, indexed, time.perf_counter() - started)
+
+
+def score_embedded(name: str, reqa_set: ReqaSet, embedded: Embedded) -> SystemResult:
+    """Inner products against the first len(reqa_set.candidates) candidate embeddings."""
+    result = evaluate_scorer(name, reqa_set, inner_product_blocks(
+        embedded.queries, embedded.candidates[:len(reqa_set.candidates)]),
+        embedded.index_seconds)
+    result.seconds["query"] += embedded.query_seconds
     return result
+
+
+def evaluate_model(name: str, model_dir: str, reqa_set: ReqaSet,
+                   batch_size: int = 128) -> SystemResult:
+    """Candidates framed here (`frame_candidates`) through the document tower's `encode_ids`,
+    questions through the query tower's text signature; inner products."""
+    embedded = embed_model(name, model_dir, reqa_set, batch_size)
+    return dataclasses.replace(score_embedded(name, reqa_set, embedded), inputs=embedded.inputs)
 
 
 def framing() -> dict:
@@ -85,26 +135,42 @@ def framing() -> dict:
             "question": "[CLS] question [SEP], cut to the model's max_query_len"}
 
 
-def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult]) -> dict:
+def set_summary(source: str, reqa_set: ReqaSet) -> dict:
+    """What a report's numbers rest on: the questions kept and skipped, the real candidates."""
     return {"squad": source, "questions": len(reqa_set.questions),
             "skipped_unanswerable": reqa_set.unanswerable,
             "skipped_unlocated": reqa_set.unlocated,
-            "candidates": len(reqa_set.candidates), "model_framing": framing(),
-            "systems": {r.name: {**r.metrics, "seconds": r.seconds,
-                                 **({"inputs": r.inputs} if r.inputs else {})}
-                        for r in results}}
+            "candidates": len(reqa_set.candidates), "model_framing": framing()}
+
+
+def systems_dict(results: Sequence[SystemResult]) -> dict:
+    return {r.name: {**r.metrics, "seconds": r.seconds,
+                     **({"inputs": r.inputs} if r.inputs else {})} for r in results}
+
+
+def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult]) -> dict:
+    return {**set_summary(source, reqa_set), "systems": systems_dict(results)}
+
+
+def summary_line(report: dict, title: str = "ReQA") -> str:
+    return (f"{title} on {report['squad']}: {report['questions']:,} questions evaluated, "
+            f"{report['skipped_unanswerable']:,} skipped as unanswerable"
+            + (f", {report['skipped_unlocated']:,} with no answer inside a sentence"
+               if report["skipped_unlocated"] else "")
+            + f"; {report['candidates']:,} candidate sentences")
+
+
+def metrics_table(systems: dict, ks: Sequence[int] = KS) -> list[str]:
+    """A header and one row per system: recall@k and MRR."""
+    lines = [f"{'system':<24}" + "".join(f"{'R@' + str(k):>8}" for k in ks) + f"{'MRR':>8}"]
+    for name, m in systems.items():
+        lines.append(f"{name:<24}" + "".join(f"{m[f'recall@{k}']:>8.3f}" for k in ks)
+                     + f"{m['mrr']:>8.3f}")
+    return lines
 
 
 def format_report(report: dict, ks: Sequence[int] = KS) -> str:
-    lines = [f"ReQA on {report['squad']}: {report['questions']:,} questions evaluated, "
-             f"{report['skipped_unanswerable']:,} skipped as unanswerable"
-             + (f", {report['skipped_unlocated']:,} with no answer inside a sentence"
-                if report["skipped_unlocated"] else "")
-             + f"; {report['candidates']:,} candidate sentences",
-             f"{'system':<24}" + "".join(f"{'R@' + str(k):>8}" for k in ks) + f"{'MRR':>8}"]
-    for name, m in report["systems"].items():
-        lines.append(f"{name:<24}" + "".join(f"{m[f'recall@{k}']:>8.3f}" for k in ks)
-                     + f"{m['mrr']:>8.3f}")
+    lines = [summary_line(report), *metrics_table(report["systems"], ks)]
     models = {name: m["inputs"] for name, m in report["systems"].items() if "inputs" in m}
     if models:
         lines += framing_lines(report["model_framing"], report["candidates"], models)
@@ -145,6 +211,134 @@ def run(squad: str, models: Sequence[str] = (), bm25: bool = True,
     return report_dict(squad, reqa_set, results)
 
 
+# --- open-domain ReQA: the candidates plus N distractor sentences of a corpus (section 4.4) -----
+
+def evaluate_open_domain(reqa_set: ReqaSet, distractors: Sequence[Candidate],
+                         counts: Sequence[int], models: Sequence[str] = (), bm25: bool = True,
+                         bm25_config: BM25Config = BM25Config(), batch_size: int = 128
+                         ) -> tuple[dict[int, list[SystemResult]], dict[str, dict]]:
+    """({N: every system's result with the first N distractors}, {model: what framing cut}).
+
+    BM25 indexes each N's candidates anew: its idf and average length are those of everything it
+    ranks, as an open-domain index's would be (so, unlike a model's, its scores of the real
+    candidates move with N). A model encodes the largest draw once and scores prefixes."""
+    sets = {n: with_distractors(reqa_set, list(distractors[:n])) for n in counts}
+    results = {n: [evaluate_bm25(sets[n], bm25_config)] if bm25 else [] for n in counts}
+    inputs = {}
+    for spec in models:
+        name, path = model_label(spec)
+        embedded = embed_model(name, path, reqa_set, batch_size, distractors[:max(counts)])
+        inputs[name] = embedded.inputs
+        for n in counts:
+            results[n].append(score_embedded(name, sets[n], embedded))
+    return results, inputs
+
+
+def open_domain_report(source: str, reqa_set: ReqaSet, corpus_dir: str, seed: int, drawn: Draw,
+                       results: dict[int, list[SystemResult]], inputs: dict[str, dict]) -> dict:
+    """The set's summary, how the distractors were drawn, and one entry per N with the number
+    actually added (fewer than N when the corpus has no more eligible sentences)."""
+    def entry(n: int, systems: list[SystemResult]) -> dict:
+        added = min(n, len(drawn.candidates))
+        return {"num_distractors": n, "added": added,
+                "candidates": len(reqa_set.candidates) + added, "systems": systems_dict(systems)}
+
+    return {**set_summary(source, reqa_set),
+            "distractors": {"corpus": corpus_dir, "seed": seed, "order": DRAW_ORDER,
+                            "sentences_read": drawn.sentences_read,
+                            "skipped_as_real": drawn.same_as_real,
+                            "drawn": len(drawn.candidates)},
+            "inputs": inputs,
+            "by_n": [entry(n, systems) for n, systems in results.items()]}
+
+
+DRAW_ORDER = ("ascending hash64(seed, sentence, passage) over the corpus's sentences; N "
+              "distractors are the first N (reqa/distractors.py)")
+
+
+def run_open_domain(squad: str, corpus_dir: str, counts: Sequence[int], models: Sequence[str] = (),
+                    bm25: bool = True, bm25_config: BM25Config = BM25Config(),
+                    batch_size: int = 128, seed: int = 0,
+                    report: Callable[[str], None] = print) -> dict:
+    counts = sorted(set(counts))
+    reqa_set = build_reqa_set(read_squad(squad))
+    report(f"{len(reqa_set.questions):,} questions, {len(reqa_set.candidates):,} candidates "
+           f"from {squad}; drawing up to {counts[-1]:,} distractors from {corpus_dir} "
+           f"(seed {seed})")
+    drawn = draw_from_corpus(corpus_dir, counts[-1], seed, reqa_set)
+    report(f"{len(drawn.candidates):,} distractors drawn from {drawn.sentences_read:,} corpus "
+           f"sentences ({drawn.same_as_real:,} skipped: a real candidate's sentence or paragraph)")
+    results, inputs = evaluate_open_domain(reqa_set, drawn.candidates, counts, models, bm25,
+                                           bm25_config, batch_size)
+    return open_domain_report(squad, reqa_set, corpus_dir, seed, drawn, results, inputs)
+
+
+def format_open_domain(report: dict, ks: Sequence[int] = KS) -> str:
+    """One table per N, then what the models' framing cut (real candidates, distractors)."""
+    drawn = report["distractors"]
+    lines = [summary_line(report, "Open-domain ReQA"),
+             f"distractors from {drawn['corpus']} (seed {drawn['seed']}): {drawn['drawn']:,} "
+             f"drawn from {drawn['sentences_read']:,} corpus sentences, "
+             f"{drawn['skipped_as_real']:,} skipped as a real candidate's sentence or "
+             "paragraph"]
+    for row in report["by_n"]:
+        short = (f" (the corpus has no more eligible sentences)"
+                 if row["added"] < row["num_distractors"] else "")
+        lines += ["", f"N={row['num_distractors']:,}: {row['added']:,} distractors added{short}, "
+                      f"{row['candidates']:,} candidates", *metrics_table(row["systems"], ks)]
+    if report["inputs"]:
+        lines += ["", *framing_lines(report["model_framing"], report["candidates"],
+                                     report["inputs"])]
+        lines += [f"  {name}: {m['distractor_sentences_cut']:,} of {drawn['drawn']:,} distractor "
+                  f"sentences cut, {m['distractor_paragraphs_cut']:,} passages cut"
+                  for name, m in report["inputs"].items() if "distractor_sentences_cut" in m]
+    return "\n".join(lines)
+
+
+def plot_open_domain(report: dict, path: str, ks: Sequence[int] = KS) -> None:
+    """A panel per metric (recall@k for each k, MRR), each against the number of distractors
+    added, one line per system; x is symlog so N=0 sits next to thousands."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    rows = report["by_n"]
+    added = [row["added"] for row in rows]
+    panels = [*(f"recall@{k}" for k in ks), "mrr"]
+    columns = 3
+    figure, axes = plt.subplots(-(-len(panels) // columns), columns, squeeze=False, sharey=True,
+                                figsize=(4.5 * columns, 3.6 * -(-len(panels) // columns)))
+    for axis, metric in zip(axes.flat, panels):
+        for name in rows[0]["systems"]:
+            axis.plot(added, [row["systems"][name][metric] for row in rows], marker="o",
+                      label=name)
+        axis.set_xscale("symlog", linthresh=min([a for a in added if a > 0] or [1]))
+        axis.set_xticks(added, [f"{a:,}" for a in added], rotation=30, fontsize=8)
+        axis.set(ylim=(0, 1.03), title=metric, xlabel="distractors added")
+        axis.minorticks_off()
+        axis.grid(alpha=0.3)
+    for axis in axes.flat[len(panels):]:
+        axis.set_visible(False)
+    axes.flat[0].legend(fontsize=8)
+    figure.suptitle(f"Open-domain ReQA: {report['questions']:,} questions, "
+                    f"{report['candidates']:,} real candidates + distractors")
+    figure.tight_layout()
+    figure.savefig(path, dpi=120)
+
+
+def distractor_counts(text: str) -> list[int]:
+    """'0,1000,10000' -> [0, 1000, 10000], sorted, each once (the type of --num_distractors)."""
+    try:
+        counts = sorted({int(part) for part in text.split(",") if part.strip()})
+    except ValueError:
+        counts = []
+    if not counts or counts[0] < 0:
+        raise argparse.ArgumentTypeError(
+            f"{text!r}: give counts >= 0 separated by commas, e.g. 0,1000,10000")
+    return counts
+
+
 def add_parser(subparsers) -> None:
     parser = subparsers.add_parser(
         "reqa", help="answer-sentence retrieval on SQuAD-format data, against BM25",
@@ -161,7 +355,36 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--batch_size", type=int, default=128)
     parser.add_argument("--json", action="store_true", help="print the report as JSON")
     parser.add_argument("--output", help="also write the JSON report to this file")
+    domain = parser.add_argument_group(
+        "open-domain ReQA", "add N sentences of a pipeline corpus, each with its passage, to the "
+        "candidates of every system; one table per N (reqa/distractors.py says how they are "
+        "drawn)")
+    domain.add_argument("--distractors", metavar="CORPUS_DIR",
+                        help="a corpus `python -m pipeline.run` wrote (its articles/ table)")
+    domain.add_argument("--num_distractors", type=distractor_counts, metavar="N[,N2,...]",
+                        help="how many distractors, e.g. 0,1000,10000 (each N holds the smaller)")
+    domain.add_argument("--distractor_seed", type=int, default=0,
+                        help="the draw order's seed")
+    domain.add_argument("--plot", metavar="FILE", help="also draw recall@k and MRR against N "
+                        "(PNG, or any format matplotlib writes)")
     parser.set_defaults(run=main)
+
+
+def open_domain(args) -> bool:
+    """Whether the flags ask for open-domain ReQA; exits naming a flag given without its partner
+    or a corpus that is not one, before anything is encoded."""
+    if args.distractors is None:
+        for flag in ("num_distractors", "plot"):
+            if getattr(args, flag) is not None:
+                sys.exit(f"--{flag} needs --distractors CORPUS_DIR")
+        return False
+    if args.num_distractors is None:
+        sys.exit("--distractors needs --num_distractors N[,N2,...]")
+    try:
+        corpus_files(args.distractors)
+    except (FileNotFoundError, ValueError) as error:
+        sys.exit(f"--distractors: {error}")
+    return True
 
 
 def main(args) -> dict:
@@ -171,9 +394,17 @@ def main(args) -> dict:
     if not models and not args.bm25:
         sys.exit("nothing to evaluate: give --model DIR, or keep BM25")
     say = (lambda line: print(line, file=sys.stderr, flush=True))
-    report = run(args.squad, models, args.bm25, BM25Config(document=args.bm25_document),
-                 args.batch_size, say)
-    print(json.dumps(report, indent=2) if args.json else format_report(report), flush=True)
+    config = BM25Config(document=args.bm25_document)
+    if open_domain(args):
+        report = run_open_domain(args.squad, args.distractors, args.num_distractors, models,
+                                 args.bm25, config, args.batch_size, args.distractor_seed, say)
+        text = format_open_domain(report)
+        if args.plot:
+            plot_open_domain(report, args.plot)
+    else:
+        report = run(args.squad, models, args.bm25, config, args.batch_size, say)
+        text = format_report(report)
+    print(json.dumps(report, indent=2) if args.json else text, flush=True)
     if args.output:
         with open(args.output, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
