@@ -331,6 +331,7 @@ def test_a_hugging_face_checkpoint_is_evaluated_as_it_is(sample_squad, tmp_path)
 
     report = run(sample_squad, [f"minilm=hf:{folder}"], report=lambda line: None)
     minilm, bm25 = report["systems"]["minilm"], report["systems"]["BM25"]
-    chance_at_10 = 10 / report["candidates"]
-    assert minilm["recall@10"] > 20 * chance_at_10 and bm25["recall@10"] > 20 * chance_at_10
+    chance_at_1 = 1 / report["candidates"]
+    for system in (minilm, bm25):  # both find most answers among ~150 candidates
+        assert system["recall@10"] > 0.5 and system["recall@1"] > 20 * chance_at_1
     assert minilm["inputs"]["max_doc_len"] == 288
