@@ -40,7 +40,7 @@ import time
 from typing import Sequence
 
 import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
-from trainer.config import PRESETS, ExperimentConfig, ModelConfig, to_yaml
+from trainer.config import ExperimentConfig, ModelConfig, to_yaml
 from trainer.layout import CHECKPOINT_DIR
 
 MARKER_FILE = "mlm.json"
@@ -369,19 +369,11 @@ def restore_encoder(model_dir: str, encoder) -> str:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    from trainer.task import STRATEGIES
+    from trainer.task import add_run_flags
 
     parser = argparse.ArgumentParser(prog="python -m trainer.mlm", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--config", default="tiny", choices=sorted(PRESETS))
-    parser.add_argument("--config_file", help="YAML overrides of the preset")
-    parser.add_argument("--set", dest="assignments", action="append", default=[],
-                        metavar="KEY=VALUE", help="override one field, e.g. train.steps=500")
-    parser.add_argument("--train_data", help="the pipeline's pairs/train dir or a shard glob")
-    parser.add_argument("--model_dir", required=True, help="checkpoints, config, summaries")
-    parser.add_argument("--strategy", default="one_device", choices=STRATEGIES)
-    parser.add_argument("--tpu", default="", help="TPU address, or 'local' on a TPU VM")
-    parser.add_argument("--num_gpus", type=int, default=None, help="default: all visible")
+    add_run_flags(parser)
     parser.add_argument("--jit_compile", action="store_true",
                         help="XLA-compile the step (one_device; TPU steps are compiled anyway)")
     parser.set_defaults(eval_data=None, init_checkpoint=None)  # trainer.task.resolve_config's
@@ -394,17 +386,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 
 
 def main(argv=None) -> dict:
-    from trainer.launch_checks import check_launch
-    from trainer.task import make_strategy, precision_policy, resolve_config
+    from trainer.task import make_strategy, prepare_run
 
     args = parse_args(argv)
-    check_launch(args)
-    config = resolve_config(args)
-    import tf_keras
-
-    tf_keras.mixed_precision.set_global_policy(
-        precision_policy(config.train.mixed_precision, args.strategy))
-    tf_keras.utils.set_random_seed(config.train.seed)  # initial weights
+    config = prepare_run(args)
     print(f"resolved config:\n{to_yaml(config)}", flush=True)
     return train(config, make_strategy(args), args.model_dir, args.jit_compile)
 

@@ -20,19 +20,40 @@ from trainer.layout import CHECKPOINT_DIR, CONFIG_FILE, EVAL_FILE, METADATA_COPY
 STRATEGIES = ("one_device", "mirrored", "multi_worker_mirrored", "tpu")
 
 
-def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m trainer.task", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_run_flags(parser: argparse.ArgumentParser) -> None:
+    """The flags every training command shares (trainer.task, trainer.mlm): config and data,
+    model_dir, strategy."""
     parser.add_argument("--config", default="tiny", choices=sorted(PRESETS))
     parser.add_argument("--config_file", help="YAML overrides of the preset")
     parser.add_argument("--set", dest="assignments", action="append", default=[],
                         metavar="KEY=VALUE", help="override one field, e.g. train.steps=500")
     parser.add_argument("--train_data", help="the pipeline's pairs/train dir or a shard glob")
-    parser.add_argument("--eval_data", help="pairs/valid (or test): recall@k during/after training")
     parser.add_argument("--model_dir", required=True, help="checkpoints, summaries, exports")
     parser.add_argument("--strategy", default="one_device", choices=STRATEGIES)
     parser.add_argument("--tpu", default="", help="TPU address, or 'local' on a TPU VM")
     parser.add_argument("--num_gpus", type=int, default=None, help="default: all visible")
+
+
+def prepare_run(args: argparse.Namespace) -> ExperimentConfig:
+    """Launch checks, the resolved config, precision policy and seed: what every training
+    command does before it builds a model."""
+    from trainer.launch_checks import check_launch
+
+    check_launch(args)
+    config = resolve_config(args)
+    import tf_keras
+
+    tf_keras.mixed_precision.set_global_policy(
+        precision_policy(config.train.mixed_precision, args.strategy))
+    tf_keras.utils.set_random_seed(config.train.seed)  # initial weights
+    return config
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m trainer.task", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    add_run_flags(parser)
+    parser.add_argument("--eval_data", help="pairs/valid (or test): recall@k during/after training")
     parser.add_argument("--init_checkpoint", help="start from a checkpoint, a pre-training "
                         "run's model_dir (its latest checkpoint; its model config becomes the "
                         "default), or hf:DIR, a Hugging Face BERT-family folder (config.json, "
@@ -294,16 +315,8 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
 
 
 def main(argv=None) -> dict:
-    from trainer.launch_checks import check_launch
-
     args = parse_args(argv)
-    check_launch(args)
-    config = resolve_config(args)
-    import tf_keras
-
-    tf_keras.mixed_precision.set_global_policy(
-        precision_policy(config.train.mixed_precision, args.strategy))
-    tf_keras.utils.set_random_seed(config.train.seed)  # initial weights
+    config = prepare_run(args)
     print(f"resolved config (written to {posixpath.join(args.model_dir, CONFIG_FILE)} once the "
           f"shards are checked):\n{to_yaml(config)}", flush=True)
     strategy = make_strategy(args)
