@@ -63,3 +63,25 @@ def test_table_and_plot_from_reports(tmp_path):
     plot(reports, str(tmp_path / "ablation.png"))
     assert (tmp_path / "ablation.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     json.dumps(reports)  # the reports are what ablation.py reads back from --output files
+
+
+def test_variants_choose_the_rows(tmp_path):
+    config = AblationConfig(variants=("no pre-training", "BFS"))
+    steps, _ = plan(config, ["dump.xml.bz2"], "s.json", None, str(tmp_path))
+    names = [name for name, _ in steps]
+    assert [n for n in names if n.startswith(("pre-train", "fine-tune"))] == [
+        "pre-train BFS", "fine-tune no pre-training on 80/20", "fine-tune BFS on 80/20"]
+    evaluate = dict(steps)["evaluate 80/20"]
+    assert sum(flag.startswith("--model=") for flag in evaluate) == 2
+
+
+def test_an_unknown_variant_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.experiments.ablation", "--input=x.bz2", "--squad=s.json",
+         f"--output_dir={tmp_path}", "--variants=ICT,MLM"], cwd=REPO, text=True,
+        capture_output=True, timeout=120)
+    assert result.returncode != 0
+    assert result.stderr.strip().splitlines()[-1].startswith("--variants: unknown ['MLM']")

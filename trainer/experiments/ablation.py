@@ -47,6 +47,7 @@ class AblationConfig:
     finetune_learning_rate: float = 2e-4
     splits: tuple[str, ...] = ("80/20",)
     seed: int = 0
+    variants: tuple[str, ...] = tuple(VARIANTS)  # which rows to run (BM25 is always there)
     # Pairs per article: more than the pipeline's defaults, since the sample is small.
     pipeline_flags: tuple[str, ...] = ("--ict_per_article=16", "--bfs_per_article=8",
                                        "--wlp_max_per_target=8", "--split_fractions=0.9,0.05,0.05")
@@ -96,7 +97,8 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
         squad = os.path.join(out, "squad_from_corpus.json")
         steps.append(("SQuAD from corpus", ["reqa.from_corpus", f"--corpus={data}",
                                             f"--questions={questions}", f"--output={squad}"]))
-    for name, weights in VARIANTS.items():
+    variants = {name: VARIANTS[name] for name in config.variants}
+    for name, weights in variants.items():
         if weights is not None:
             steps.append((f"pre-train {name}", [
                 "trainer.task", f"--config={config.preset}", f"--model_dir={out}/models/{slug(name)}",
@@ -110,7 +112,7 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
             "reqa.finetune_pairs", f"--squad={squad}", f"--vocab={data}/pairs",
             f"--split={split}", f"--seed={config.seed}", f"--output_dir={reqa_dir}"]))
         models = []
-        for name, weights in VARIANTS.items():
+        for name, weights in variants.items():
             model_dir = f"{reqa_dir}/models/{slug(name)}"
             init = [] if weights is None else [f"--init_checkpoint={out}/models/{slug(name)}"]
             steps.append((f"fine-tune {name} on {split}", [
@@ -176,6 +178,8 @@ def parse_args(argv=None):
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--splits", default="80/20",
                         help=f"comma-separated, of {', '.join(SPLITS)}")
+    parser.add_argument("--variants", default=",".join(VARIANTS),
+                        help=f"comma-separated, of: {', '.join(VARIANTS)} (default: all)")
     defaults = AblationConfig()
     for field in ("preset", "vocab_size", "pretrain_steps", "finetune_steps", "finetune_batch",
                   "finetune_learning_rate", "seed"):
@@ -190,12 +194,16 @@ def main(argv=None) -> dict:
     unknown = [s for s in splits if s not in SPLITS]
     if unknown:
         sys.exit(f"--splits: unknown {unknown} (known: {', '.join(SPLITS)})")
+    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
+    unknown = [v for v in variants if v not in VARIANTS]
+    if unknown or not variants:
+        sys.exit(f"--variants: unknown {unknown} (known: {', '.join(VARIANTS)})")
     for given, what in ((args.squad, "--squad"), (args.questions, "--questions")):
         if given and not os.path.exists(given):
             sys.exit(f"{what} {given}: no such file")
     config = AblationConfig(args.preset, args.vocab_size, args.pretrain_steps,
                             args.finetune_steps, args.finetune_batch,
-                            args.finetune_learning_rate, splits, args.seed)
+                            args.finetune_learning_rate, splits, args.seed, variants)
     steps, report_paths = plan(config, args.input, args.squad, args.questions, args.output_dir)
     runner = Runner(args.output_dir, len(steps))
     for name, argv_ in steps:
