@@ -37,9 +37,11 @@ def test_every_step_parses_and_variants_train_their_tasks(source, tmp_path):
     from trainer.config import parse_set_flags
 
     for name, weights in VARIANTS.items():
-        if weights is not None:
+        if isinstance(weights, dict):
             sets = parse_set_flags(pretrain[f"pre-train {name}"].assignments)
             assert sets["data"]["task_weights"] == weights
+    mlm_step = dict(steps)["pre-train MLM"]
+    assert mlm_step[0] == "trainer.mlm" and pretrain["pre-train MLM"].model_dir.endswith("/mlm")
     finetunes = [args for name, args in parsed.items() if name.startswith("fine-tune")]
     assert len(finetunes) == len(VARIANTS) * 2
     assert sum(1 for args in finetunes if args.init_checkpoint) == len(pretrain) * 2
@@ -81,7 +83,7 @@ def test_an_unknown_variant_is_refused(tmp_path):
 
     result = subprocess.run(
         [sys.executable, "-m", "trainer.experiments.ablation", "--input=x.bz2", "--squad=s.json",
-         f"--output_dir={tmp_path}", "--variants=ICT,MLM"], cwd=REPO, text=True,
+         f"--output_dir={tmp_path}", "--variants=ICT,ELMo"], cwd=REPO, text=True,
         capture_output=True, timeout=120)
     assert result.returncode != 0
-    assert result.stderr.strip().splitlines()[-1].startswith("--variants: unknown ['MLM']")
+    assert result.stderr.strip().splitlines()[-1].startswith("--variants: unknown ['ELMo']")

@@ -27,9 +27,12 @@ from reqa.finetune_pairs import SPLITS
 from reqa.ranking import KS
 
 # Variant name -> the pre-training tasks' weights (None: no pre-training, fine-tuning from
-# randomly initialised weights).
-VARIANTS: dict[str, dict[str, float] | None] = {
+# randomly initialised weights; MLM: the paper's token-level baseline, trainer.mlm on the pairs'
+# documents, whose encoder then starts both towers).
+MLM = "mlm"
+VARIANTS: dict[str, dict[str, float] | str | None] = {
     "no pre-training": None,
+    "MLM": MLM,
     "ICT": {"ict": 1.0},
     "BFS": {"bfs": 1.0},
     "WLP": {"wlp": 1.0},
@@ -99,12 +102,14 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
                                             f"--questions={questions}", f"--output={squad}"]))
     variants = {name: VARIANTS[name] for name in config.variants}
     for name, weights in variants.items():
-        if weights is not None:
-            steps.append((f"pre-train {name}", [
-                "trainer.task", f"--config={config.preset}", f"--model_dir={out}/models/{slug(name)}",
-                f"--train_data={data}/pairs/train", f"--set=model.vocab_size={config.vocab_size}",
-                f"--set=train.steps={config.pretrain_steps}", f"--set=train.seed={config.seed}",
-                f"--set=data.task_weights={json.dumps(weights)}", "--no_export"]))
+        if weights is None:
+            continue
+        command = ["trainer.mlm"] if weights == MLM else ["trainer.task", "--no_export",
+                                                          f"--set=data.task_weights={json.dumps(weights)}"]
+        steps.append((f"pre-train {name}", [
+            *command, f"--config={config.preset}", f"--model_dir={out}/models/{slug(name)}",
+            f"--train_data={data}/pairs/train", f"--set=model.vocab_size={config.vocab_size}",
+            f"--set=train.steps={config.pretrain_steps}", f"--set=train.seed={config.seed}"]))
     reports = {}
     for split in config.splits:
         reqa_dir = os.path.join(out, f"reqa_{slug(split)}")
