@@ -8,8 +8,9 @@ bounded sample of its inbound links and their count (below).
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 from typing import Iterable, Iterator
+
+from pipeline.splits import hash64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -132,8 +133,7 @@ def ranked_inbound(target_id: int, link: InboundLink) -> RankedLink:
     so the sample takes whole linking articles in a uniform, run-independent order that differs
     per target, then the link's kind and position in its source (a source's links go in
     together)."""
-    digest = hashlib.blake2b(f"{target_id}/{link[0]}".encode(), digest_size=8).digest()
-    return (int.from_bytes(digest, "little"), *link)
+    return (hash64(f"{target_id}/{link[0]}"), *link)
 
 
 def _prune(ranked: list[RankedLink], cap: int) -> list[RankedLink]:

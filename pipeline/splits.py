@@ -14,7 +14,8 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-SPLIT_NAMES = ("train", "valid", "test")
+from schemas.pairs import SPLITS as SPLIT_NAMES
+
 TRAIN = SPLIT_NAMES[0]
 
 

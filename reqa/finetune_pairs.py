@@ -12,12 +12,12 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import hashlib
 import posixpath
 import sys
 
 from reqa.candidates import (MAX_SENTENCE_TOKENS, build_reqa_set, frame_candidate,
                              tokenize_candidates)
+from pipeline.splits import hash64
 from reqa.squad import Paragraph, Question, read_squad, write_squad
 
 SPLITS = {"1/99": 0.01, "5/95": 0.05, "80/20": 0.80}
@@ -37,8 +37,7 @@ class FinetuneConfig:
 
 
 def question_order(question_id: str, seed: int) -> int:
-    digest = hashlib.blake2b(f"{seed}/{question_id}".encode(), digest_size=8).digest()
-    return int.from_bytes(digest, "little")
+    return hash64(f"{seed}/{question_id}")
 
 
 def split_questions(question_ids: list[str], train_fraction: float, seed: int,
