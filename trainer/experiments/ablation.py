@@ -1,7 +1,10 @@
 """The paper's pre-training ablation in one command: for one corpus and one SQuAD-format file,
-pre-train a two-tower model with no pre-training, ICT, BFS, WLP and ICT+BFS+WLP, fine-tune each on
-the same ReQA split(s), evaluate all of them and BM25 on the same test questions and candidates,
-and write one markdown table (recall@1/5/10/50/100, MRR) and a plot.
+pre-train a two-tower model with no pre-training, MLM, ICT, BFS, WLP and ICT+BFS+WLP, and take an
+off-the-shelf encoder (all-MiniLM-L6-v2) as it ships and after continued pre-training on the
+wiki's own ICT+BFS+WLP pairs; fine-tune each on the same ReQA split(s), evaluate all of them, the
+checkpoint as shipped and BM25 on the same test questions and candidates, and write one markdown
+table (recall@1/5/10/50/100, MRR), an open-domain table (corpus sentences as distractors) and a
+plot.
 
     python -m trainer.experiments.ablation --input data/enwiki-sample-pages-articles.xml.bz2 \\
         --questions bench/data/sample_qa.jsonl --output_dir out/ablation
@@ -10,8 +13,9 @@ and write one markdown table (recall@1/5/10/50/100, MRR) and a plot.
 and a question file (reqa/from_corpus.py), as for the bundled sample's hand-written questions.
 
 Every step is a subprocess running the project's own commands (pipeline.run, trainer.task,
-reqa.finetune_pairs, trainer.evaluate reqa) with its log under output_dir/logs; finished steps
-are skipped when the command is run again, so an interrupted ablation resumes.
+trainer.mlm, reqa.finetune_pairs, trainer.evaluate reqa) with its log under output_dir/logs; a
+finished step is skipped when the command is run again with the same flags, so an interrupted
+ablation resumes and adding rows (`--variants`) runs only theirs.
 """
 from __future__ import annotations
 
@@ -26,18 +30,35 @@ import time
 from reqa.finetune_pairs import SPLITS
 from reqa.ranking import KS
 
-# Variant name -> the pre-training tasks' weights (None: no pre-training, fine-tuning from
-# randomly initialised weights; MLM: the paper's token-level baseline, trainer.mlm on the pairs'
-# documents, whose encoder then starts both towers).
 MLM = "mlm"
-VARIANTS: dict[str, dict[str, float] | str | None] = {
-    "no pre-training": None,
-    "MLM": MLM,
-    "ICT": {"ict": 1.0},
-    "BFS": {"bfs": 1.0},
-    "WLP": {"wlp": 1.0},
-    "ICT+BFS+WLP": {"ict": 1.0, "bfs": 1.0, "wlp": 1.0},
+ALL_TASKS = {"ict": 1.0, "bfs": 1.0, "wlp": 1.0}
+
+
+@dataclasses.dataclass(frozen=True)
+class Variant:
+    """A row of the table: what pre-trains it before fine-tuning (task weights; MLM, the paper's
+    token-level baseline, whose encoder then starts both towers; or nothing) and whether it starts
+    from the off-the-shelf checkpoint (with that checkpoint's vocabulary) or from random weights."""
+
+    pretrain: dict[str, float] | str | None = None
+    from_checkpoint: bool = False
+
+
+VARIANTS: dict[str, Variant] = {
+    "no pre-training": Variant(),
+    "MLM": Variant(MLM),
+    "ICT": Variant({"ict": 1.0}),
+    "BFS": Variant({"bfs": 1.0}),
+    "WLP": Variant({"wlp": 1.0}),
+    "ICT+BFS+WLP": Variant(ALL_TASKS),
+    # "zero-shot": no training on the wiki's pairs before fine-tuning (as it ships).
+    "MiniLM zero-shot": Variant(from_checkpoint=True),
+    # Continued pre-training of the off-the-shelf encoder on the wiki's own pairs.
+    "MiniLM + ICT+BFS+WLP": Variant(ALL_TASKS, from_checkpoint=True),
 }
+# The checkpoint itself, neither pre-trained further nor fine-tuned: evaluated beside the
+# checkpoint rows whenever one of them runs.
+AS_SHIPPED = "MiniLM as shipped (no training)"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -51,17 +72,29 @@ class AblationConfig:
     splits: tuple[str, ...] = ("80/20",)
     seed: int = 0
     variants: tuple[str, ...] = tuple(VARIANTS)  # which rows to run (BM25 is always there)
+    # The MiniLM rows: a 6-layer, 384-wide encoder trains about 6 examples/s on a 2-core CPU
+    # (the tiny preset's model, hundreds), so they take fewer steps, at BERT's fine-tuning rate.
+    checkpoint: str = "data/all-MiniLM-L6-v2"  # python -m trainer.checkpoints
+    checkpoint_pretrain_steps: int = 100
+    checkpoint_finetune_steps: int = 60
+    checkpoint_learning_rate: float = 5e-5
+    # Open-domain ReQA on one split (default: the last): this many corpus sentences join the
+    # candidates (0: no open-domain table).
+    distractors: int = 1000
+    open_domain_split: str = ""
     # Pairs per article: more than the pipeline's defaults, since the sample is small.
     pipeline_flags: tuple[str, ...] = ("--ict_per_article=16", "--bfs_per_article=8",
                                        "--wlp_max_per_target=8", "--split_fractions=0.9,0.05,0.05")
 
 
 def slug(name: str) -> str:
-    return name.lower().replace("+", "_").replace(" ", "_").replace("/", "_")
+    return (name.lower().replace("+", "_").replace(" ", "_").replace("/", "_")
+            .replace("(", "").replace(")", ""))
 
 
 class Runner:
-    """Runs steps as subprocesses, one log per step, skipping steps whose marker exists."""
+    """Runs steps as subprocesses, one log per step, skipping a step whose marker records the same
+    command (so an interrupted ablation resumes, and a step whose flags changed runs again)."""
 
     def __init__(self, output_dir: str, total_steps: int):
         self.output_dir, self.total, self.done = output_dir, total_steps, 0
@@ -71,7 +104,8 @@ class Runner:
     def run(self, name: str, argv: list[str]) -> None:
         marker = os.path.join(self.output_dir, "logs", f"{slug(name)}.done")
         self.done += 1
-        if os.path.exists(marker):
+        command = json.dumps(argv)
+        if os.path.exists(marker) and open(marker).read() == command:
             print(f"[{self.done}/{self.total}] {name}: done earlier, skipped", flush=True)
             return
         log_path = os.path.join(self.output_dir, "logs", f"{slug(name)}.log")
@@ -82,7 +116,8 @@ class Runner:
                                    stderr=subprocess.STDOUT, env=env)
         if code:
             sys.exit(f"{name} failed (exit {code}); see {log_path}")
-        open(marker, "w").close()
+        with open(marker, "w") as handle:  # the command it ran: a changed command runs again
+            handle.write(command)
         elapsed = time.monotonic() - self.started
         eta = elapsed / self.done * (self.total - self.done)
         print(f"[{self.done}/{self.total}] {name}: {time.monotonic() - step_start:.0f}s "
@@ -91,50 +126,119 @@ class Runner:
 
 def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions: str | None,
          out: str):
-    """The steps as (name, argv) in order; the evaluation reports they write, per split."""
-    data = os.path.join(out, "pretraining")
-    steps = [("pipeline", ["pipeline.run", *(f"--input={i}" for i in inputs),
-                           f"--output_dir={data}", f"--vocab_size={config.vocab_size}",
-                           f"--seed={config.seed}", *config.pipeline_flags])]
+    """The steps as (name, argv) in order, and per split the evaluation reports they write
+    ({system: report path}: one evaluation per system, so adding rows re-runs only theirs)."""
+    variants = {name: VARIANTS[name] for name in config.variants}
+    with_checkpoint = any(v.from_checkpoint for v in variants.values())
+    data = {False: os.path.join(out, "pretraining")}
+    steps = []
+
+    def pipeline(name: str, output_dir: str, vocab: list[str]):
+        steps.append((name, ["pipeline.run", *(f"--input={i}" for i in inputs),
+                             f"--output_dir={output_dir}", *vocab, f"--seed={config.seed}",
+                             *config.pipeline_flags]))
+
+    pipeline("pipeline", data[False], [f"--vocab_size={config.vocab_size}"])
+    if with_checkpoint:  # the same pairs, tokenized with the checkpoint's vocabulary
+        data[True] = os.path.join(out, "pretraining_checkpoint")
+        pipeline("pipeline (checkpoint vocab)", data[True],
+                 [f"--vocab={config.checkpoint}/vocab.txt"])
     if questions:
         squad = os.path.join(out, "squad_from_corpus.json")
-        steps.append(("SQuAD from corpus", ["reqa.from_corpus", f"--corpus={data}",
+        steps.append(("SQuAD from corpus", ["reqa.from_corpus", f"--corpus={data[False]}",
                                             f"--questions={questions}", f"--output={squad}"]))
-    variants = {name: VARIANTS[name] for name in config.variants}
-    for name, weights in variants.items():
-        if weights is None:
+
+    def model_flags(variant: Variant, steps_: int) -> list[str]:
+        """The model and step count: a checkpoint row takes its model from the checkpoint."""
+        model = (["--set=model.output_dim=0"] if variant.from_checkpoint
+                 else [f"--set=model.vocab_size={config.vocab_size}"])
+        return [*model, f"--set=train.steps={steps_}"]
+
+    checkpoint_rate = [f"--set=train.learning_rate={config.checkpoint_learning_rate}"]
+    for name, variant in variants.items():
+        if variant.pretrain is None:
             continue
-        command = ["trainer.mlm"] if weights == MLM else ["trainer.task", "--no_export",
-                                                          f"--set=data.task_weights={json.dumps(weights)}"]
+        start = [f"--init_checkpoint=hf:{config.checkpoint}"] if variant.from_checkpoint else []
+        command = (["trainer.mlm"] if variant.pretrain == MLM else
+                   ["trainer.task", "--no_export",
+                    f"--set=data.task_weights={json.dumps(variant.pretrain)}"])
+        pretrain_steps = (config.checkpoint_pretrain_steps if variant.from_checkpoint
+                          else config.pretrain_steps)
         steps.append((f"pre-train {name}", [
             *command, f"--config={config.preset}", f"--model_dir={out}/models/{slug(name)}",
-            f"--train_data={data}/pairs/train", f"--set=model.vocab_size={config.vocab_size}",
-            f"--set=train.steps={config.pretrain_steps}", f"--set=train.seed={config.seed}"]))
+            f"--train_data={data[variant.from_checkpoint]}/pairs/train", *start,
+            *model_flags(variant, pretrain_steps), *(checkpoint_rate if variant.from_checkpoint
+                                                     else []), f"--set=train.seed={config.seed}"]))
+
+    open_split = config.open_domain_split or config.splits[-1]
     reports = {}
     for split in config.splits:
-        reqa_dir = os.path.join(out, f"reqa_{slug(split)}")
-        steps.append((f"ReQA pairs {split}", [
-            "reqa.finetune_pairs", f"--squad={squad}", f"--vocab={data}/pairs",
-            f"--split={split}", f"--seed={config.seed}", f"--output_dir={reqa_dir}"]))
-        models = []
-        for name, weights in variants.items():
-            model_dir = f"{reqa_dir}/models/{slug(name)}"
-            init = [] if weights is None else [f"--init_checkpoint={out}/models/{slug(name)}"]
+        reqa_dir = {False: os.path.join(out, f"reqa_{slug(split)}")}
+        if with_checkpoint:
+            reqa_dir[True] = os.path.join(out, f"reqa_{slug(split)}_checkpoint")
+        for uses_checkpoint, directory in reqa_dir.items():
+            suffix = " (checkpoint vocab)" if uses_checkpoint else ""
+            steps.append((f"ReQA pairs {split}{suffix}", [
+                "reqa.finetune_pairs", f"--squad={squad}", f"--vocab={data[uses_checkpoint]}/pairs",
+                f"--split={split}", f"--seed={config.seed}", f"--output_dir={directory}"]))
+        systems = {"BM25": "--bm25_only"}
+        for name, variant in variants.items():
+            model_dir = f"{reqa_dir[False]}/models/{slug(name)}"
+            if variant.pretrain is not None:
+                init = [f"--init_checkpoint={out}/models/{slug(name)}"]
+            else:
+                init = [f"--init_checkpoint=hf:{config.checkpoint}"] if variant.from_checkpoint else []
+            finetune_steps, rate = ((config.checkpoint_finetune_steps,
+                                     config.checkpoint_learning_rate) if variant.from_checkpoint
+                                    else (config.finetune_steps, config.finetune_learning_rate))
             steps.append((f"fine-tune {name} on {split}", [
                 "trainer.task", f"--config={config.preset}", f"--model_dir={model_dir}",
-                f"--train_data={reqa_dir}/pairs/train", *init,
-                f"--set=model.vocab_size={config.vocab_size}",
-                f"--set=train.steps={config.finetune_steps}",
+                f"--train_data={reqa_dir[variant.from_checkpoint]}/pairs/train", *init,
+                *model_flags(variant, finetune_steps),
                 f"--set=train.global_batch_size={config.finetune_batch}",
-                f"--set=train.learning_rate={config.finetune_learning_rate}",
-                f"--set=train.seed={config.seed}"]))
-            models.append(f"{name}={model_dir}")
-        report = os.path.join(reqa_dir, "reqa_test.json")
-        steps.append((f"evaluate {split}", [
-            "trainer.evaluate", "reqa", f"--squad={reqa_dir}/squad_test.json",
-            *(f"--model={m}" for m in models), f"--output={report}"]))
-        reports[split] = report
+                f"--set=train.learning_rate={rate}", f"--set=train.seed={config.seed}"]))
+            systems[name] = f"--model={name}={model_dir}"
+        if with_checkpoint:
+            systems[AS_SHIPPED] = f"--model={AS_SHIPPED}=hf:{config.checkpoint}"
+        # Every system is evaluated on the same test questions and candidates: the question split
+        # depends only on the seed, so both vocabularies' ReQA directories hold the same one.
+        open_domain = (split == open_split and config.distractors > 0)
+        distractors = ([f"--distractors={data[False]}",
+                        f"--num_distractors=0,{config.distractors}"] if open_domain else [])
+        reports[split] = {}
+        for name, system in systems.items():
+            report = os.path.join(reqa_dir[False], "reports", f"{slug(name)}.json")
+            steps.append((f"evaluate {name} on {split}", [
+                "trainer.evaluate", "reqa", f"--squad={reqa_dir[False]}/squad_test.json",
+                *([system] if system == "--bm25_only" else ["--no_bm25", system]),
+                *distractors, f"--output={report}"]))
+            reports[split][name] = report
     return steps, reports
+
+
+def read_reports(paths: dict[str, dict[str, str]]) -> tuple[dict[str, dict], dict | None]:
+    """The per-system reports merged into one per split ({split: report with every system}), and
+    the open-domain one ({N: {system: metrics}}, with the counts) if a split ran it."""
+    reports, open_domain = {}, None
+    for split, by_system in paths.items():
+        merged = {}
+        for path in by_system.values():
+            with open(path) as handle:
+                report = json.load(handle)
+            if "by_n" in report:  # an open-domain report: its N=0 entry is plain ReQA
+                open_domain = open_domain or {"split": split, "questions": report["questions"],
+                                              "by_n": {}}
+                for row in report["by_n"]:
+                    entry = open_domain["by_n"].setdefault(
+                        row["num_distractors"], {"added": row["added"],
+                                                 "candidates": row["candidates"], "systems": {}})
+                    entry["systems"].update(row["systems"])
+                report = {**report, "systems": report["by_n"][0]["systems"]}
+            merged.setdefault("questions", report["questions"])
+            merged.setdefault("candidates", report["candidates"])
+            merged.setdefault("systems", {}).update(report["systems"])
+        reports[split] = merged
+    return reports, open_domain
 
 
 def markdown_table(reports: dict[str, dict], ks=KS) -> str:
@@ -149,6 +253,20 @@ def markdown_table(reports: dict[str, dict], ks=KS) -> str:
     notes = [f"{split}: {r['questions']:,} test questions, {r['candidates']:,} candidate sentences"
              for split, r in reports.items()]
     return "\n".join(lines) + "\n\n" + "; ".join(notes) + "\n"
+
+
+def open_domain_table(open_domain: dict, ks=(1, 10, 100)) -> str:
+    """One row per (N, system) of the open-domain split: recall@k and MRR as distractors join."""
+    lines = [f"Open-domain ReQA, split {open_domain['split']} ({open_domain['questions']:,} test "
+             "questions): N corpus sentences join the candidates", "",
+             "| N | candidates | system | " + " | ".join(f"R@{k}" for k in ks) + " | MRR |",
+             "|---:|---:|---|" + "---:|" * (len(ks) + 1)]
+    for n, row in sorted(open_domain["by_n"].items()):
+        for name, m in row["systems"].items():
+            lines.append(f"| {row['added']:,} | {row['candidates']:,} | {name} | "
+                         + " | ".join(f"{m[f'recall@{k}']:.3f}" for k in ks)
+                         + f" | {m['mrr']:.3f} |")
+    return "\n".join(lines) + "\n"
 
 
 def plot(reports: dict[str, dict], path: str, ks=KS) -> None:
@@ -184,40 +302,61 @@ def parse_args(argv=None):
     parser.add_argument("--splits", default="80/20",
                         help=f"comma-separated, of {', '.join(SPLITS)}")
     parser.add_argument("--variants", default=",".join(VARIANTS),
-                        help=f"comma-separated, of: {', '.join(VARIANTS)} (default: all)")
+                        help=f"comma-separated, of: {', '.join(VARIANTS)} (default: all; BM25 "
+                        f"is always there, and '{AS_SHIPPED}' beside any MiniLM row)")
     defaults = AblationConfig()
+    helps = {"checkpoint": "the Hugging Face folder of the MiniLM rows "
+                           "(python -m trainer.checkpoints fetches it)",
+             "distractors": "open-domain ReQA: corpus sentences added on one split (0: none)",
+             "open_domain_split": "the split of the open-domain table (default: the last)"}
     for field in ("preset", "vocab_size", "pretrain_steps", "finetune_steps", "finetune_batch",
-                  "finetune_learning_rate", "seed"):
+                  "finetune_learning_rate", "seed", "checkpoint", "checkpoint_pretrain_steps",
+                  "checkpoint_finetune_steps", "checkpoint_learning_rate", "distractors",
+                  "open_domain_split"):
         value = getattr(defaults, field)
-        parser.add_argument(f"--{field}", type=type(value), default=value)
+        parser.add_argument(f"--{field}", type=type(value), default=value, help=helps.get(field))
     return parser.parse_args(argv)
+
+
+def _names(given: str, known, flag: str) -> tuple[str, ...]:
+    """A comma-separated flag's names, each known (else a one-line refusal)."""
+    names = tuple(name.strip() for name in given.split(",") if name.strip())
+    unknown = [name for name in names if name not in known]
+    if unknown or not names:
+        sys.exit(f"{flag}: unknown {unknown} (known: {', '.join(known)})")
+    return names
+
+
+def config_from_args(args) -> AblationConfig:
+    fields = {field.name for field in dataclasses.fields(AblationConfig)} - {
+        "splits", "variants", "pipeline_flags"}
+    config = AblationConfig(splits=_names(args.splits, SPLITS, "--splits"),
+                            variants=_names(args.variants, VARIANTS, "--variants"),
+                            **{field: getattr(args, field) for field in fields})
+    if config.open_domain_split and config.open_domain_split not in config.splits:
+        sys.exit(f"--open_domain_split {config.open_domain_split}: not one of --splits "
+                 f"{','.join(config.splits)}")
+    if (any(VARIANTS[v].from_checkpoint for v in config.variants)
+            and not os.path.exists(os.path.join(config.checkpoint, "config.json"))):
+        sys.exit(f"--checkpoint {config.checkpoint}: no Hugging Face model folder there (the "
+                 "MiniLM rows need one: python -m trainer.checkpoints fetches all-MiniLM-L6-v2)")
+    return config
 
 
 def main(argv=None) -> dict:
     args = parse_args(argv)
-    splits = tuple(s.strip() for s in args.splits.split(","))
-    unknown = [s for s in splits if s not in SPLITS]
-    if unknown:
-        sys.exit(f"--splits: unknown {unknown} (known: {', '.join(SPLITS)})")
-    variants = tuple(v.strip() for v in args.variants.split(",") if v.strip())
-    unknown = [v for v in variants if v not in VARIANTS]
-    if unknown or not variants:
-        sys.exit(f"--variants: unknown {unknown} (known: {', '.join(VARIANTS)})")
+    config = config_from_args(args)
     for given, what in ((args.squad, "--squad"), (args.questions, "--questions")):
         if given and not os.path.exists(given):
             sys.exit(f"{what} {given}: no such file")
-    config = AblationConfig(args.preset, args.vocab_size, args.pretrain_steps,
-                            args.finetune_steps, args.finetune_batch,
-                            args.finetune_learning_rate, splits, args.seed, variants)
     steps, report_paths = plan(config, args.input, args.squad, args.questions, args.output_dir)
     runner = Runner(args.output_dir, len(steps))
     for name, argv_ in steps:
         runner.run(name, argv_)
-    reports = {}
-    for split, path in report_paths.items():
-        with open(path) as handle:
-            reports[split] = json.load(handle)
+    reports, open_domain = read_reports(report_paths)
     table = markdown_table(reports)
+    if open_domain:
+        table += "\n" + open_domain_table(open_domain)
     with open(os.path.join(args.output_dir, "ablation.md"), "w") as handle:
         handle.write(table)
     plot(reports, os.path.join(args.output_dir, "ablation.png"))
