@@ -16,7 +16,7 @@ Runs, alternated round by round, in this process:
 - floor C: floor B parsing only the 6 features stats needs (stats skips pair_id, query_title and
   schema_version): the floor of the work stats cannot avoid. Not part of "the floor"; shown so
   that the gain from parsing less is visible.
-- stats: cli.stats.compute_stats, the whole command minus printing (progress bar off).
+- stats: wikipairs.cli.stats.compute_stats, the whole command minus printing (progress bar off).
 The floor (the issue's: read + parse_example of the records) is the faster of A and B. Then
 once: the `wikipairs stats` process end to end.
 
@@ -131,12 +131,12 @@ def floor_dataset(files: list[str], batch_size: int, variant: str):
     """The bare read + parse_example, nothing else."""
     import tensorflow as tf
 
-    from cli.read import READ_BUFFER_BYTES, ReadConfig
+    from wikipairs.cli.read import READ_BUFFER_BYTES, ReadConfig
     from schemas.pairs import feature_spec
 
     spec = feature_spec()
     if variant == "C":
-        from cli.stats import STATS_FEATURES
+        from wikipairs.cli.stats import STATS_FEATURES
 
         spec = {name: spec[name] for name in STATS_FEATURES}
     if variant == "A":
@@ -170,8 +170,8 @@ def read_floor(files: list[str], batch_size: int, variant: str) -> None:
 
 
 def run_stats(pairs: pathlib.Path, batch_size: int) -> dict:
-    from cli.shards import load_tokenizer, resolve
-    from cli.stats import StatsConfig, compute_stats
+    from wikipairs.cli.shards import load_tokenizer, resolve
+    from wikipairs.cli.stats import StatsConfig, compute_stats
 
     shard_set = resolve(str(pairs))
     tokenizer = load_tokenizer(shard_set)

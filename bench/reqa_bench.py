@@ -1,7 +1,7 @@
 """ReQA throughput on CPU: the `tiny` towers' candidates/s encoded and questions/s answered, and
 BM25's index and query times (bm25s, the project's choice, against rank-bm25, the most used pure
 Python BM25), all on the same candidates and questions: the bundled sample's hand-written questions
-resolved over every article of the sample corpus (`reqa.from_corpus --all_articles`).
+resolved over every article of the sample corpus (`wikipairs.reqa.from_corpus --all_articles`).
 
 Medians of `--repeat` runs after a warm-up; TensorFlow and BLAS get one thread each (`--threads`),
 so the numbers are per core. Recall@10 is printed beside each system: fast and wrong is no use.
@@ -44,7 +44,7 @@ def peak_rss_mb() -> float:
 
 
 def build_squad(corpus: str, questions: str) -> str:
-    from reqa.from_corpus import main as from_corpus
+    from wikipairs.reqa.from_corpus import main as from_corpus
 
     path = os.path.join(tempfile.mkdtemp(prefix="reqa_bench_"), "sample_squad.json")
     from_corpus(["--corpus", corpus, "--questions", questions, "--output", path,
@@ -53,8 +53,8 @@ def build_squad(corpus: str, questions: str) -> str:
 
 
 def bench_dense(reqa_set, model: str, repeat: int, batch_size: int):
-    from reqa.ranking import inner_product_blocks, metrics, rank_all
-    from retrieval.encoders import Encoders
+    from trainer.ranking import inner_product_blocks, metrics, rank_all
+    from wikipairs.retrieval.encoders import Encoders
 
     encoders = Encoders.load(model)
     candidates = reqa_set.candidates
@@ -71,8 +71,8 @@ def bench_dense(reqa_set, model: str, repeat: int, batch_size: int):
 
 
 def bench_bm25s(reqa_set, repeat: int):
-    from reqa.bm25 import BM25Scorer
-    from reqa.ranking import metrics, rank_all
+    from wikipairs.reqa.bm25 import BM25Scorer
+    from trainer.ranking import metrics, rank_all
 
     index_seconds, scorer = timed(lambda: BM25Scorer(reqa_set.candidates), repeat)
     query_seconds, ranks = timed(lambda: rank_all(
@@ -86,8 +86,8 @@ def bench_rank_bm25(reqa_set, repeat: int):
     import numpy as np
     from rank_bm25 import BM25Okapi
 
-    from reqa.bm25 import BM25Config, candidate_text, tokenize
-    from reqa.ranking import metrics, rank_all
+    from wikipairs.reqa.bm25 import BM25Config, candidate_text, tokenize
+    from trainer.ranking import metrics, rank_all
 
     config = BM25Config()
     texts = [candidate_text(c, config.document) for c in reqa_set.candidates]
@@ -116,8 +116,8 @@ def main(argv=None) -> None:
     tf.config.threading.set_intra_op_parallelism_threads(args.threads)
     tf.config.threading.set_inter_op_parallelism_threads(args.threads)
 
-    from reqa.candidates import build_reqa_set
-    from reqa.squad import read_squad
+    from wikipairs.reqa.candidates import build_reqa_set
+    from wikipairs.reqa.squad import read_squad
 
     reqa_set = build_reqa_set(read_squad(build_squad(args.corpus, args.questions)))
     n_c, n_q = len(reqa_set.candidates), len(reqa_set.questions)

@@ -3,7 +3,7 @@
 1. encoding: passages/s of the document tower over the sample corpus (the one-off cost of an
    index), queries/s of the query tower, and opening a cached index;
 2. search at (a) the sample's real passage embeddings and (b) 1,000,000 synthetic vectors of the
-   model's dimension: exact brute force (retrieval.index.ExactIndex) against faiss IVF-flat over
+   model's dimension: exact brute force (wikipairs.retrieval.index.ExactIndex) against faiss IVF-flat over
    centred vectors (the FaissIndex the CLI uses, at several nprobe), IVF-flat over the raw vectors
    and HNSW (the alternatives it was chosen over): build time, queries/s and recall@10 (the share
    of the exact top 10 the index returns).
@@ -91,7 +91,7 @@ def compare_indexes(embeddings: np.ndarray, queries: np.ndarray, runs: int, npro
     the default nprobe (what centring buys), HNSW at each efSearch."""
     import faiss
 
-    from retrieval.index import ExactIndex, FaissConfig, FaissIndex
+    from wikipairs.retrieval.index import ExactIndex, FaissConfig, FaissIndex
 
     exact = ExactIndex.build(embeddings)
     seconds, (_, truth) = timed(lambda: exact.search(queries, K), runs)
@@ -151,8 +151,8 @@ def index_table(title: str, rows: list[Row]) -> str:
 
 
 def encoding_table(encoders, corpus: str, runs: int, query_texts: list[str]) -> tuple[str, dict]:
-    from retrieval import search as searching
-    from retrieval.passages import passage_table
+    from wikipairs.retrieval import search as searching
+    from wikipairs.retrieval.passages import passage_table
 
     load_s, passages = timed(lambda: passage_table(corpus), runs)
     titles, texts = passages["title"].to_pylist(), passages["text"].to_pylist()
@@ -191,8 +191,8 @@ def main() -> None:
     parser.add_argument("--components", type=int, default=1000)
     args = parser.parse_args()
 
-    from retrieval.encoders import Encoders
-    from retrieval.passages import passage_table
+    from wikipairs.retrieval.encoders import Encoders
+    from wikipairs.retrieval.passages import passage_table
 
     encoders = Encoders.load(args.model)
     sentences = [text.split(". ")[0] for text in passage_table(args.corpus)["text"].to_pylist()]

@@ -18,7 +18,7 @@ from apache_beam.metrics import Metrics
 
 from pipeline import corpus_rows, linking
 from pipeline.parse_page import ParseConfig, parse_page
-from pipeline.progress import Progress
+from pipeline.progress import worker_progress
 from pipeline.records import Article, RawPage, ReadProblem, Redirect, Skip
 
 NAMESPACE = "wikipairs"
@@ -55,16 +55,16 @@ class ReadPages(beam.DoFn):
         from pipeline.dump_reader import iter_pages
 
         where = task.path if task.byte_range is None else f"{task.path}@{task.byte_range[0]}"
-        progress = Progress(f"reading {where}")
+        progress = worker_progress(f"reading {where}")
         for item in iter_pages(task.path, task.byte_range):
             if isinstance(item, RawPage):
                 _count("pages_read")
-                progress.tick()
+                progress.update()
                 yield item
             else:
                 _count("pages_read" if item.is_page else "file_problems")
                 yield beam.pvalue.TaggedOutput(self.PROBLEMS, item)
-        progress.done()
+        progress.close()
 
 
 class ParsePages(beam.DoFn):
@@ -76,11 +76,11 @@ class ParsePages(beam.DoFn):
         self.config = config
 
     def setup(self):
-        self.progress = Progress("parsing (this worker)")
+        self.progress = worker_progress("parsing (this worker)")
 
     def process(self, page: RawPage, sites):
         result = parse_page(page, sites[page.source], self.config)
-        self.progress.tick()
+        self.progress.update()
         if isinstance(result, Article):
             _count("kept:article")
             yield beam.pvalue.TaggedOutput(self.ARTICLES, result)
@@ -92,7 +92,7 @@ class ParsePages(beam.DoFn):
             yield beam.pvalue.TaggedOutput(self.SKIPS, result)
 
     def teardown(self):
-        self.progress.done()
+        self.progress.close()
 
 
 def _site_of(path: str):

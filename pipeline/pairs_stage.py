@@ -15,7 +15,7 @@ from apache_beam.metrics import Metrics
 from pipeline import pairs as sampling
 from pipeline.corpus import JoinStreaming
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
-from pipeline.progress import Progress
+from pipeline.progress import worker_progress
 from pipeline.splits import TRAIN, HeldOutText, hash64, held_out_keys, leaks, pair_split
 
 NAMESPACE = "wikipairs"
@@ -53,7 +53,7 @@ class TokenizeArticles(beam.DoFn):
         self.vocab_path = None
 
     def setup(self):
-        self.progress = Progress("tokenizing (this worker)", unit="sentences")
+        self.progress = worker_progress("tokenizing (this worker)", unit="sentences")
 
     def _tokenizer(self, vocab_path: str):
         if self.tokenizer is None or vocab_path != self.vocab_path:
@@ -66,7 +66,7 @@ class TokenizeArticles(beam.DoFn):
     def process(self, row: dict, vocab_path: str):
         texts = article_sentences(row)
         ids = self._tokenizer(vocab_path).tokenize([row["title"]] + texts)
-        self.progress.tick(len(texts))
+        self.progress.update(len(texts))
         _counter("tokenized_sentences", len(texts))
         title_ids = tuple(ids[0][: self.max_title_tokens])
         position = 1
@@ -82,7 +82,7 @@ class TokenizeArticles(beam.DoFn):
         yield TokenizedArticle(row["id"], row["title"], title_ids, tuple(sections)), inbound
 
     def teardown(self):
-        self.progress.done()
+        self.progress.close()
 
 
 def inbound_link(link: dict) -> sampling.InboundLink:

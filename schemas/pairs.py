@@ -12,9 +12,11 @@ import json
 
 PAIRS_SCHEMA_VERSION = 1
 PRETRAINING_TASKS = ("ict", "bfs", "wlp")  # what the pipeline mines from a dump
-REQA_TASK = "reqa"  # fine-tuning pairs from SQuAD-format data (reqa/finetune_pairs.py)
+REQA_TASK = "reqa"  # fine-tuning pairs from SQuAD-format data (wikipairs/reqa/finetune_pairs.py)
 TASKS = (*PRETRAINING_TASKS, REQA_TASK)
 SPLITS = ("train", "valid", "test")
+# The paper's ReQA fine-tuning splits: name -> share of the questions in train (the rest: test).
+REQA_SPLITS = {"1/99": 0.01, "5/95": 0.05, "80/20": 0.80}
 PAIRS_DIR = "pairs"
 METADATA_FILE = "metadata.json"
 VOCAB_FILE = "vocab.txt"

@@ -9,7 +9,7 @@ import pathlib
 
 import pytest
 
-from reqa.evaluate import run as evaluate_reqa
+from wikipairs.reqa.evaluate import run as evaluate_reqa
 from trainer.experiments.ablation import (AS_SHIPPED, VARIANTS, AblationConfig, markdown_table,
                                           open_domain_table, plan, plot, read_reports)
 
@@ -131,7 +131,7 @@ def test_reports_merge_per_split_and_open_domain(tmp_path, tiny_model):
     open-domain split's N=0 entry is its plain ReQA row (equal to a plain evaluation's)."""
     import pyarrow as pa
 
-    from reqa.evaluate import run_open_domain
+    from wikipairs.reqa.evaluate import run_open_domain
     from schemas.corpus import ARTICLES
     from tests.test_reqa_distractors import ARTICLE_ROWS, write_stats
     from tests.test_search import write_corpus

@@ -13,7 +13,7 @@ import zlib
 import numpy as np
 import pytest
 
-from cli.main import main
+from wikipairs.cli.main import main
 from pipeline.sample_data import bert_uncased_vocab_path
 from pipeline.vocab import words
 from schemas.pairs import FEATURES, SPLITS, TEXT_FEATURES
@@ -52,8 +52,8 @@ def tokenizer(pairs):
 
 @pytest.fixture(scope="module")
 def stats_report(pairs):
-    from cli.shards import load_tokenizer, resolve
-    from cli.stats import StatsConfig, compute_stats
+    from wikipairs.cli.shards import load_tokenizer, resolve
+    from wikipairs.cli.stats import StatsConfig, compute_stats
 
     shard_set = resolve(str(pairs["dir"]))
     metadata = pairs["metadata"]
@@ -179,7 +179,7 @@ def _read_table(path, fmt: str) -> list[dict]:
 
 @pytest.mark.parametrize("fmt", ["parquet", "jsonl"])
 def test_export_round_trips_every_record(cli, pairs, tokenizer, tmp_path, fmt):
-    from cli.decode import decode_side
+    from wikipairs.cli.decode import decode_side
 
     out = tmp_path / f"pairs.{fmt}"
     status, _, _ = cli("export", pairs["dir"], out, "--format", fmt, "--text", "--quiet")

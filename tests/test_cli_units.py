@@ -10,16 +10,16 @@ import sys
 import numpy as np
 import pytest
 
-from cli import tally
-from cli.decode import without_framing
-from cli.progress import LineProgress, progress_line
-from cli.shards import ShardSet, shard_of
+from wikipairs.cli import tally
+from wikipairs.cli.decode import without_framing
+from pipeline.progress import LineProgress, progress_line
+from wikipairs.cli.shards import ShardSet, shard_of
 
 REPO = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 HELP_PROBE = """
 import sys
-from cli.main import main
+from wikipairs.cli.main import main
 try:
     main(sys.argv[1:])
 except SystemExit:
@@ -40,7 +40,7 @@ def test_help_does_not_import_tensorflow(args):
 
 
 def test_python_dash_m_cli_runs_the_same_command_line():
-    result = subprocess.run([sys.executable, "-m", "cli", "--help"], cwd=REPO, text=True,
+    result = subprocess.run([sys.executable, "-m", "wikipairs.cli", "--help"], cwd=REPO, text=True,
                             capture_output=True, timeout=60)
     assert result.returncode == 0
     for command in ("stats", "show", "validate", "export"):
@@ -167,7 +167,7 @@ def _record(**changes) -> dict:
 def test_record_checks_name_each_broken_record():
     import tensorflow as tf
 
-    from cli.record_checks import Expectations, batch_problems
+    from wikipairs.cli.record_checks import Expectations, batch_problems
     from schemas.pairs import serialize_example
 
     wrong_type = tf.train.Example.FromString(serialize_example(_record()))

@@ -401,7 +401,7 @@ def test_the_project_built_from_the_context_holds_what_the_images_run(project_wh
     with zipfile.ZipFile(project_wheel) as wheel:
         names = set(wheel.namelist())
     for module in ("pipeline/run.py", "trainer/task.py", "trainer/export.py",
-                   "reqa/finetune_pairs.py", "cli/main.py", "schemas/pairs.py"):
+                   "wikipairs/reqa/finetune_pairs.py", "wikipairs/cli/main.py", "schemas/pairs.py"):
         assert module in names, f"{module} missing from {project_wheel.name}"
 
 

@@ -31,7 +31,7 @@ def config(sample_pairs):
 
 @pytest.fixture(scope="module")
 def spec(shards, config):
-    from trainer.mlm import masking_spec, read_vocab
+    from trainer.masked_lm import masking_spec, read_vocab
 
     return masking_spec(read_vocab(shards.pairs_dir), config.model.max_doc_len)
 
@@ -46,7 +46,7 @@ def real_documents(shards, config, batches: int, batch_size: int = 64) -> np.nda
 
 
 def test_masking_follows_berts_recipe_on_real_batches(shards, config, spec):
-    from trainer.mlm import mask_ids
+    from trainer.masked_lm import mask_ids
 
     ids = real_documents(shards, config, batches=8)
     out = {k: v.numpy() for k, v in mask_ids(ids, [11, 0], spec).items()}
@@ -90,7 +90,8 @@ def test_masking_follows_berts_recipe_on_real_batches(shards, config, spec):
 
 
 def test_masking_is_reproducible_and_the_dataset_uses_it(shards, config, spec):
-    from trainer.mlm import mask_ids, mlm_dataset
+    from trainer.masked_lm import mask_ids
+    from trainer.mlm import mlm_dataset
 
     ids = real_documents(shards, config, batches=1)
     first, again, other = (mask_ids(ids, seed, spec) for seed in ([5, 1], [5, 1], [5, 2]))
@@ -126,7 +127,7 @@ def mlm_run(sample_pairs, tmp_path_factory):
 
 def test_mlm_loss_falls_on_the_sample(mlm_run, sample_pairs):
     from trainer.layout import CONFIG_FILE, METADATA_COPY, VOCAB_COPY
-    from trainer.mlm import MARKER_FILE
+    from trainer.masked_lm import MARKER_FILE
 
     result, stdout, model_dir = mlm_run
     steps, losses = np.array(result["history"]).T  # (step, mean loss of the loop ending there)
@@ -153,8 +154,9 @@ def test_xla_compiled_step_matches_the_plain_loss(shards, config, spec):
 
     import tensorflow as tf
 
-    from trainer.mlm import (encoder_length, make_pretrainer, make_replica_step, masked_lm_loss,
-                             mlm_dataset)
+    from trainer.masked_lm import (encoder_length, make_pretrainer, make_replica_step,
+                                   masked_lm_loss)
+    from trainer.mlm import mlm_dataset
     from trainer.train_lib import make_optimizer
 
     model_config = dataclasses.replace(config.model, dropout=0.0)  # the same loss both ways
@@ -179,7 +181,7 @@ def test_restore_encoder_puts_the_mlm_encoder_into_a_tower(mlm_run, tmp_path):
 
     from trainer.config import from_yaml
     from trainer.layout import CONFIG_FILE
-    from trainer.mlm import restore_encoder
+    from trainer.warm_start import restore_encoder
     from trainer.model import Tower, build_model
 
     result, _, model_dir = mlm_run

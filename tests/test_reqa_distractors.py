@@ -1,4 +1,4 @@
-"""Open-domain ReQA (reqa/distractors.py, `reqa --distractors`): tests/data/reqa_handmade.json (its
+"""Open-domain ReQA (wikipairs/reqa/distractors.py, `reqa --distractors`): tests/data/reqa_handmade.json (its
 five candidates, tests/test_reqa_eval.py) and a corpus written here in the pipeline's schema:
 
   'Melbrook'     passage 0: 'Melbrook is the capital of Zorvania.' (d_capital)
@@ -34,12 +34,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reqa.bm25 import BM25Config
-from reqa.candidates import build_reqa_set
-from reqa.distractors import (RealText, corpus_candidates, draw, draw_from_corpus, draw_key,
+from wikipairs.reqa.bm25 import BM25Config
+from wikipairs.reqa.candidates import build_reqa_set
+from wikipairs.reqa.distractors import (RealText, corpus_candidates, draw, draw_from_corpus, draw_key,
                               with_distractors)
-from reqa.evaluate import evaluate_open_domain, run, run_open_domain
-from reqa.squad import read_squad
+from wikipairs.reqa.evaluate import evaluate_open_domain, run, run_open_domain
+from wikipairs.reqa.squad import read_squad
 from schemas.corpus import ARTICLES, STATS_FILE, read_table
 from tests.test_reqa_eval import BM25_RANKS, HANDMADE, REPO
 from tests.test_search import write_corpus
@@ -178,8 +178,8 @@ def test_no_distractors_is_plain_reqa_and_a_model_never_ranks_better(reqa_set, h
 
 
 def main_without_tensorflow(argv: list[str]) -> str:
-    """`trainer.evaluate`'s main in a fresh process that must not import TensorFlow: stdout."""
-    code = (f"import sys; from trainer.evaluate import main; main({argv!r}); "
+    """`wikipairs.reqa.evaluate`'s main in a fresh process that must not import TensorFlow: stdout."""
+    code = (f"import sys; from wikipairs.reqa.evaluate import main; main({argv!r}); "
             "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                           env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
@@ -188,11 +188,11 @@ def main_without_tensorflow(argv: list[str]) -> str:
 
 
 def test_command_prints_a_table_per_n_and_draws_the_plot(hand_corpus, tmp_path):
-    """`python -m trainer.evaluate reqa --bm25_only --distractors ... --plot` in a fresh process:
+    """`python -m wikipairs.reqa.evaluate --bm25_only --distractors ... --plot` in a fresh process:
     one table per N with the N actually added, the JSON report, a PNG, and no TensorFlow."""
     plot, output = tmp_path / "open_domain.png", tmp_path / "r.json"
     lines = main_without_tensorflow(
-        ["reqa", "--squad", str(HANDMADE), "--bm25_only", "--bm25_document", "sentence",
+        ["--squad", str(HANDMADE), "--bm25_only", "--bm25_document", "sentence",
          "--distractors", hand_corpus, "--num_distractors", "3,0,1,100", "--plot", str(plot),
          "--output", str(output)]).splitlines()
     assert lines[0].startswith("Open-domain ReQA on ") and "5 candidate sentences" in lines[0]
@@ -215,9 +215,9 @@ def test_command_prints_a_table_per_n_and_draws_the_plot(hand_corpus, tmp_path):
 
 
 def test_flags_without_their_partner_or_a_corpus_are_refused(tmp_path, hand_corpus):
-    from trainer.evaluate import main
+    from wikipairs.reqa.evaluate import main
 
-    base = ["reqa", "--squad", str(HANDMADE), "--bm25_only"]
+    base = ["--squad", str(HANDMADE), "--bm25_only"]
     with pytest.raises(SystemExit, match="--num_distractors needs --distractors"):
         main([*base, "--num_distractors", "10"])
     with pytest.raises(SystemExit, match="--distractors needs --num_distractors"):

@@ -20,11 +20,11 @@ import sys
 import numpy as np
 import pytest
 
-from reqa.bm25 import BM25Config, BM25Scorer
-from reqa.candidates import build_reqa_set, sentence_at
-from reqa.evaluate import evaluate_scorer, format_report, model_label, report_dict
-from reqa.ranking import best_ranks, metrics, rank_all
-from reqa.squad import SquadFormatError, parse_squad, read_squad
+from wikipairs.reqa.bm25 import BM25Config, BM25Scorer
+from wikipairs.reqa.candidates import build_reqa_set, sentence_at
+from wikipairs.reqa.evaluate import evaluate_scorer, format_report, model_label, report_dict
+from trainer.ranking import best_ranks, metrics, rank_all
+from wikipairs.reqa.squad import SquadFormatError, parse_squad, read_squad
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 HANDMADE = REPO / "tests" / "data" / "reqa_handmade.json"
@@ -144,10 +144,10 @@ def test_model_labels():
 
 
 def test_bm25_only_command_needs_no_tensorflow(tmp_path):
-    """`python -m trainer.evaluate reqa --bm25_only --json` in a fresh process: the report, and
+    """`python -m wikipairs.reqa.evaluate --bm25_only --json` in a fresh process: the report, and
     TensorFlow never imported."""
-    code = ("import sys; from trainer.evaluate import main; "
-            f"main(['reqa', '--squad', {str(HANDMADE)!r}, '--bm25_only', '--json', "
+    code = ("import sys; from wikipairs.reqa.evaluate import main; "
+            f"main(['--squad', {str(HANDMADE)!r}, '--bm25_only', '--json', "
             f"'--bm25_document', 'sentence', '--output', {str(tmp_path / 'r.json')!r}]); "
             "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
@@ -160,10 +160,10 @@ def test_bm25_only_command_needs_no_tensorflow(tmp_path):
 
 
 def test_missing_squad_file_is_named(tmp_path):
-    from trainer.evaluate import main
+    from wikipairs.reqa.evaluate import main
 
     with pytest.raises(SystemExit, match="nope.json: no such file"):
-        main(["reqa", "--squad", str(tmp_path / "nope.json"), "--bm25_only"])
+        main(["--squad", str(tmp_path / "nope.json"), "--bm25_only"])
 
 
 def test_model_scores_are_the_towers_inner_products(reqa_set, tiny_model):
@@ -172,7 +172,7 @@ def test_model_scores_are_the_towers_inner_products(reqa_set, tiny_model):
     import tensorflow as tf
     import tensorflow_text  # noqa: F401
 
-    from reqa.evaluate import evaluate_model
+    from wikipairs.reqa.evaluate import evaluate_model
 
     model_dir = tiny_model[2]
     result = evaluate_model("tiny", str(model_dir), reqa_set, batch_size=2)
@@ -190,7 +190,7 @@ def test_model_scores_are_the_towers_inner_products(reqa_set, tiny_model):
 # --- one candidate framing for every model -----------------------------------------------------
 
 def test_a_long_sentence_is_cut_at_the_query_length_not_the_title_cut():
-    from reqa.candidates import MAX_SENTENCE_TOKENS, frame_candidate
+    from wikipairs.reqa.candidates import MAX_SENTENCE_TOKENS, frame_candidate
 
     sentence, context = list(range(100, 200)), list(range(1000, 1400))
     ids, paragraph_cut = frame_candidate(2, 3, sentence, context, 288)
@@ -202,7 +202,7 @@ def test_a_long_sentence_is_cut_at_the_query_length_not_the_title_cut():
 
 
 def test_a_document_tower_too_short_for_the_framing_is_refused(reqa_set):
-    from reqa.candidates import frame_candidates
+    from wikipairs.reqa.candidates import frame_candidates
 
     with pytest.raises(ValueError, match="cannot hold the ReQA framing"):
         frame_candidates(reqa_set.candidates, None, 66)
@@ -224,11 +224,11 @@ def test_report_names_the_models_framing(reqa_set):
 
 @pytest.fixture(scope="module")
 def sample_squad(sample_pairs, tmp_path_factory) -> str:
-    """The committed sample questions over the sample corpus (reqa.from_corpus), its first 120
+    """The committed sample questions over the sample corpus (wikipairs.reqa.from_corpus), its first 120
     paragraphs (a tenth of the whole, for time): real Wikipedia paragraphs, a good share of whose
     sentences are longer than 32 tokens."""
-    from reqa.from_corpus import main
-    from reqa.squad import write_squad
+    from wikipairs.reqa.from_corpus import main
+    from wikipairs.reqa.squad import write_squad
 
     out = tmp_path_factory.mktemp("sample_squad")
     assert main(["--corpus", str(sample_pairs["dir"].parent), "--questions",
@@ -262,9 +262,9 @@ def test_models_exported_with_other_title_cuts_see_the_same_candidates(two_title
     """Same weights, title cut 32 or 64 in the export: the exported text signatures frame the
     sample's long sentences differently, the ReQA evaluation gives both the same ids (each
     sentence cut at 64) and so the same numbers, and its report says how it framed them."""
-    from reqa.candidates import frame_candidates, tokenize_candidates
-    from reqa.evaluate import run
-    from retrieval.encoders import Encoders
+    from wikipairs.reqa.candidates import frame_candidates, tokenize_candidates
+    from wikipairs.reqa.evaluate import run
+    from wikipairs.retrieval.encoders import Encoders
 
     cut_32, cut_64 = (Encoders.load(str(path)) for path in two_title_cuts)
     assert (cut_32.info["max_title_tokens"], cut_64.info["max_title_tokens"]) == (32, 64)
@@ -302,12 +302,12 @@ def test_a_hugging_face_checkpoint_is_evaluated_as_it_is(sample_squad, tmp_path)
     paragraphs of the sample questions (a 6-layer model encodes every candidate on the CPU)."""
     from safetensors.numpy import load_file
 
-    from reqa.squad import write_squad
+    from wikipairs.reqa.squad import write_squad
 
     write_squad(read_squad(sample_squad)[:30], str(tmp_path / "head.json"))
     sample_squad = str(tmp_path / "head.json")
-    from reqa.evaluate import run
-    from retrieval.encoders import Encoders
+    from wikipairs.reqa.evaluate import run
+    from wikipairs.retrieval.encoders import Encoders
     from tests.test_hf_checkpoint import TOLERANCE, numpy_embeddings
     from trainer import hf_checkpoint as hf
     from trainer.checkpoints import all_minilm_l6_v2

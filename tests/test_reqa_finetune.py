@@ -10,8 +10,8 @@ import pathlib
 import numpy as np
 import pytest
 
-from reqa.finetune_pairs import FinetuneConfig, convert, frame, split_questions
-from reqa.squad import read_squad
+from wikipairs.reqa.finetune_pairs import FinetuneConfig, convert, frame, split_questions
+from wikipairs.reqa.squad import read_squad
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 HANDMADE = REPO / "tests" / "data" / "reqa_handmade.json"
@@ -82,7 +82,7 @@ def test_squad_subsets_keep_every_paragraph_and_their_split_questions(reqa_shard
 
 
 def test_the_cli_validates_reqa_shards(reqa_shards):
-    from cli.main import main
+    from wikipairs.cli.main import main
 
     out, _ = reqa_shards
     assert main(["validate", str(out / "pairs")]) == 0
@@ -100,7 +100,7 @@ def test_finetuning_starts_from_the_pretrained_weights(reqa_shards, tiny_model, 
     the weights came from --init_checkpoint, and the model config (tiny's 2 layers, shared tower)
     came with them although the preset is `finetune` (BERT-base sized)."""
     from trainer.task import main
-    from retrieval.encoders import Encoders
+    from wikipairs.retrieval.encoders import Encoders
 
     out, _ = reqa_shards
     pretrained_dir = tiny_model[2]

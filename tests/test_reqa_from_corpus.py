@@ -1,4 +1,4 @@
-"""reqa.from_corpus: placing hand-written questions in corpus passages (pure logic on hand-made
+"""wikipairs.reqa.from_corpus: placing hand-written questions in corpus passages (pure logic on hand-made
 articles, the command on a hand-made corpus table), and the committed sample question set, which
 must resolve completely against the corpus built from the bundled sample dump."""
 from __future__ import annotations
@@ -10,11 +10,11 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from reqa.from_corpus import (ANSWER_NOT_IN_EVIDENCE, EVIDENCE_AMBIGUOUS, EVIDENCE_NOT_FOUND,
+from wikipairs.reqa.from_corpus import (ANSWER_NOT_IN_EVIDENCE, EVIDENCE_AMBIGUOUS, EVIDENCE_NOT_FOUND,
                               MALFORMED, TITLE_NOT_FOUND, Placement, QARecord, Unresolved,
                               build_paragraphs, load_corpus, main, parse_record, place, read_lines,
                               resolve_all, resolve_line, sentence_spans)
-from reqa.squad import read_squad
+from wikipairs.reqa.squad import read_squad
 from schemas.corpus import ARTICLES
 
 REPO = pathlib.Path(__file__).resolve().parent.parent

@@ -1,4 +1,4 @@
-"""reqa.nq: Natural Questions (simplified and original format) -> SQuAD JSON as ReQA builds it."""
+"""wikipairs.reqa.nq: Natural Questions (simplified and original format) -> SQuAD JSON as ReQA builds it."""
 from __future__ import annotations
 
 import gzip
@@ -10,8 +10,8 @@ import sys
 
 import pytest
 
-from reqa import nq
-from reqa.squad import Answer, Paragraph, Question, read_squad
+from wikipairs.reqa import nq
+from wikipairs.reqa.squad import Answer, Paragraph, Question, read_squad
 
 # A page in simplified NQ: tokens joined by single blanks, HTML tags as tokens.
 DOCUMENT_TEXT = ("<H1> Moon </H1> "
@@ -285,8 +285,8 @@ def test_the_cli_exits_non_zero_and_writes_nothing_when_nothing_is_kept(tmp_path
 def test_python_dash_m_runs_without_importing_tensorflow(tmp_path):
     path = write_jsonl(tmp_path / "nq.jsonl", [simplified()])
     output = tmp_path / "nq.json"
-    script = ("import sys, runpy; sys.argv = ['reqa.nq', '--input', sys.argv[1], '--output', "
-              "sys.argv[2]]\ntry:\n    runpy.run_module('reqa.nq', run_name='__main__')\n"
+    script = ("import sys, runpy; sys.argv = ['wikipairs.reqa.nq', '--input', sys.argv[1], '--output', "
+              "sys.argv[2]]\ntry:\n    runpy.run_module('wikipairs.reqa.nq', run_name='__main__')\n"
               "except SystemExit as exit:\n    assert exit.code == 0, exit.code\n"
               "assert 'tensorflow' not in sys.modules")
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))

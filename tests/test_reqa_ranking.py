@@ -1,4 +1,4 @@
-"""Chance metrics of reqa.ranking against brute force over every order of a few candidates, and
+"""Chance metrics of trainer.ranking against brute force over every order of a few candidates, and
 a scorer whose scores all tie at or below them."""
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import itertools
 import numpy as np
 import pytest
 
-from reqa.ranking import best_ranks, chance_metrics, metrics
+from trainer.ranking import best_ranks, chance_metrics, metrics
 
 
 @pytest.mark.parametrize("num_targets", [[1], [2], [3, 1, 2]])

@@ -15,11 +15,11 @@ import numpy as np
 import pyarrow.parquet as pq
 import pytest
 
-from cli.main import main
-from retrieval import index as vector_index
-from retrieval import search as searching
-from retrieval.encoders import Encoders
-from retrieval.passages import passage_table
+from wikipairs.cli.main import main
+from wikipairs.retrieval import index as vector_index
+from wikipairs.retrieval import search as searching
+from wikipairs.retrieval.encoders import Encoders
+from wikipairs.retrieval.passages import passage_table
 from schemas.corpus import STATS_FILE, read_table
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
@@ -93,7 +93,7 @@ def corpus_queries(exact) -> list[str]:
 
 class DirectTowers:
     """The exported SavedModels called through their serving signatures with plain TensorFlow
-    (not retrieval.encoders): documents one at a time, so no batching is shared with the code
+    (not wikipairs.retrieval.encoders): documents one at a time, so no batching is shared with the code
     under test."""
 
     def __init__(self, export_dir: str):
@@ -475,7 +475,7 @@ def test_cli_errors_name_the_problem(cli, case, expected, model_dir, corpus_dir,
 
 HEAVY_MODULES_AFTER_HELP = """
 import contextlib, io, sys
-from cli.main import main
+from wikipairs.cli.main import main
 with contextlib.suppress(SystemExit), contextlib.redirect_stdout(io.StringIO()):
     main(["search", "--help"])
 print(sorted({"tensorflow", "faiss", "apache_beam", "pyarrow"} & set(sys.modules)))
@@ -487,6 +487,6 @@ def test_search_help_imports_nothing_heavy():
                             text=True, capture_output=True, timeout=60)
     assert result.returncode == 0, result.stderr
     assert result.stdout.strip() == "[]"
-    status = subprocess.run([sys.executable, "-m", "cli", "search", "--help"], cwd=REPO,
+    status = subprocess.run([sys.executable, "-m", "wikipairs.cli", "search", "--help"], cwd=REPO,
                             text=True, capture_output=True, timeout=60)
     assert "--model DIR" in status.stdout and "--index {auto,exact,faiss}" in status.stdout

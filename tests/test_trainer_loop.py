@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import pytest
 
-from trainer.task import format_duration, precision_policy, progress_line, steps_this_loop
+from pipeline.progress import format_duration
+from trainer.runs import precision_policy, progress_line, steps_this_loop
 
 
 @pytest.mark.parametrize("step, total, per_loop, intervals, expected", [
@@ -20,8 +21,8 @@ def test_steps_this_loop(step, total, per_loop, intervals, expected):
 def test_progress_line_has_rate_and_eta():
     line = progress_line(50, 200, 1.23456, 0.5, 1e-4, 1234.5, 2.0)
     assert line == ("step 50/200 loss 1.2346 in-batch acc 0.500 lr 1.00e-04 1,234 examples/s "
-                    "ETA 5m00s")
-    assert format_duration(3 * 3600 + 125) == "3h02m"
+                    "ETA 5:00")
+    assert format_duration(3 * 3600 + 125) == "3:02:05"
 
 
 def test_bfloat16_only_on_tpu_unless_asked():

@@ -158,7 +158,8 @@ def test_killed_training_resumes_from_its_last_checkpoint(pairs, tmp_path):
     assert f"resumed from {tmp_path / 'checkpoints' / f'ckpt-{last}'}" in rerun.stdout
     logged = [int(line.split()[1].split("/")[0]) for line in rerun.stdout.splitlines()
               if line.startswith("step ")]
-    assert logged[0] == last + 5 and logged[-1] == 60, logged
+    # Progress from the first step of the resumed run, then on the log interval (5 here).
+    assert logged[0] == last + 1 and logged[1] == last + 5 and logged[-1] == 60, logged
     assert _checkpoint_steps(tmp_path)[-1] == 60
 
 
@@ -252,7 +253,8 @@ def test_exported_encoders_match_the_model_in_a_fresh_process(pairs, trained, tm
 def test_vocab_size_defaults_to_the_shards_unless_chosen(pairs, tmp_path):
     """Learned-vocab shards (2,000 tokens) size the embedding table unless model.vocab_size is
     set; a chosen value is kept (and then checked against the shards)."""
-    from trainer.task import parse_args, resolve_config
+    from trainer.runs import resolve_config
+    from trainer.task import parse_args
 
     train = f"--train_data={pairs['dir'] / 'train'}"
     model_dir = f"--model_dir={tmp_path}"

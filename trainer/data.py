@@ -119,7 +119,7 @@ def parse_batch(serialized, max_query_len: int, max_doc_len: int) -> dict:
     return out
 
 
-def _pipeline(input_context) -> tuple[int, int]:
+def input_pipeline(input_context) -> tuple[int, int]:
     """(number of input pipelines, this one's index); (1, 0) without distribution."""
     if input_context is None:
         return 1, 0
@@ -135,7 +135,7 @@ def _records(files: list[str], input_context, seed):
     hosts deal from differently ordered decks and see overlapping records."""
     import tensorflow as tf
 
-    pipelines, index = _pipeline(input_context)
+    pipelines, index = input_pipeline(input_context)
     by_file = len(files) >= pipelines
     names = tf.data.Dataset.from_tensor_slices(files)
     if by_file:

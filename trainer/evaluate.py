@@ -1,6 +1,6 @@
 """Held-out retrieval: each query retrieves among ALL distinct documents of the split (not only a
 batch); recall@k and MRR per task and overall, next to what chance would score. Ranking is
-reqa.ranking's, as for ReQA: ties count against the query (a collapsed model, every embedding
+trainer.ranking's, as for ReQA: ties count against the query (a collapsed model, every embedding
 equal, ranks last, not first) and a query's rank is that of its best target. Scoring is numpy on
 the host, a memory-bounded block of queries at a time, so the split's document matrix is the only
 large thing in memory."""
@@ -10,7 +10,7 @@ import dataclasses
 
 import numpy as np
 
-from reqa.ranking import (KS, SCORE_BLOCK_BYTES, chance_metrics, inner_product_blocks, metrics,
+from trainer.ranking import (KS, SCORE_BLOCK_BYTES, chance_metrics, inner_product_blocks, metrics,
                           rank_all)
 
 
@@ -114,25 +114,3 @@ def format_table(results: dict, ks=KS) -> str:
                     + f"{m['mrr']:>8.3f}{m.get('chance_recall@10', float('nan')):>13.3f}"
                     + f"{m['chance_mrr']:>12.3f}")
     return "\n".join(rows)
-
-
-def parse_args(argv=None):
-    import argparse
-
-    from reqa import evaluate as reqa_evaluate
-
-    parser = argparse.ArgumentParser(prog="python -m trainer.evaluate",
-                                     description="Evaluate exported retrievers.")
-    commands = parser.add_subparsers(dest="command", required=True)
-    reqa_evaluate.add_parser(commands)
-    return parser.parse_args(argv)
-
-
-def main(argv=None) -> dict:
-    """`python -m trainer.evaluate reqa ...` (see reqa/evaluate.py)."""
-    args = parse_args(argv)
-    return args.run(args)
-
-
-if __name__ == "__main__":
-    main()

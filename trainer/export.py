@@ -83,7 +83,7 @@ def encoder_module(tower, tokenizer, vocab_path: str, max_len: int, frame, text_
 def export_encoders(model, config, model_dir: str) -> list[str]:
     """Write both SavedModels (and config + info) under model_dir/export; returns their paths."""
     from schemas.pairs import read_metadata
-    from trainer.task import METADATA_COPY, VOCAB_COPY
+    from trainer.layout import METADATA_COPY, VOCAB_COPY
 
     metadata = read_metadata(posixpath.join(model_dir, METADATA_COPY))
     return write_exports(model, config, posixpath.join(model_dir, VOCAB_COPY),
@@ -164,7 +164,7 @@ def export_latest(model_dir: str) -> list[str]:
 
     from trainer.config import from_yaml
     from trainer.model import build_model
-    from trainer.task import CHECKPOINT_DIR, CONFIG_FILE
+    from trainer.layout import CHECKPOINT_DIR, CONFIG_FILE
 
     with tf.io.gfile.GFile(posixpath.join(model_dir, CONFIG_FILE)) as handle:
         config = from_yaml(handle.read())

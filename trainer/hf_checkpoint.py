@@ -289,7 +289,7 @@ def convert(kind: str, value, shape: tuple[int, ...]):
     return value.T.reshape(shape) if kind in (KERNEL1, KERNEL2) else value.reshape(shape)
 
 
-def _relative_name(variable, encoder) -> str:
+def relative_name(variable, encoder) -> str:
     """'doc_tower/bert_encoder_v2_1/transformer/layer_0/output/bias:0' -> 'transformer/...'."""
     _, sep, rest = variable.name.partition(f"{encoder.name}/")
     if not sep:
@@ -338,7 +338,7 @@ def assign(encoder, folder: str) -> tuple[str, ...]:
     weights = bert_weights(load_weights(path), path)
     plan = weight_plan(config.num_layers)
     skipped = () if all(key in weights for key in POOLER_KEYS) else POOLER_VARIABLES
-    names = [_relative_name(variable, encoder) for variable in encoder.weights]
+    names = [relative_name(variable, encoder) for variable in encoder.weights]
     if sorted(names) != sorted(plan):
         raise CheckpointError(f"{folder}: the encoder's variables {sorted(set(names) ^ set(plan))} "
                               "do not match a BERT encoder's one to one")

@@ -32,13 +32,13 @@ class WarmStart:
         import tensorflow as tf
 
         if self.hf_folder or self.mlm_dir:
-            from trainer import hf_checkpoint, mlm
+            from trainer import hf_checkpoint
 
             for tower in model.towers():
                 if self.hf_folder:
                     hf_checkpoint.assign(tower.encoder, self.hf_folder)
                 else:
-                    mlm.restore_encoder(self.mlm_dir, tower.encoder)
+                    restore_encoder(self.mlm_dir, tower.encoder)
             return f"initialised the encoders from {self.hf_folder or self.mlm_dir}"
         (tf.train.Checkpoint(model=model).read(self.checkpoint)
          .assert_existing_objects_matched().expect_partial())
@@ -80,7 +80,7 @@ def resolve_warm_start(init: str) -> WarmStart:
             from schemas.pairs import read_metadata
 
             sha = read_metadata(metadata_path).vocab_sha256
-        from trainer.mlm import is_mlm_run
+        from trainer.masked_lm import is_mlm_run
 
         return WarmStart(latest, model, sha, mlm_dir=init if is_mlm_run(init) else "")
     if not tf.io.gfile.exists(init + ".index"):
@@ -98,7 +98,7 @@ def vocab_mismatch(warm_start: WarmStart, shards_vocab_sha256: str,
                       f"--vocab={posixpath.join(warm_start.hf_folder, 'vocab.txt')})")
         else:
             remedy = ("make the fine-tuning shards with that model's vocab.txt "
-                      "(python -m reqa.finetune_pairs --vocab MODEL_DIR)")
+                      "(python -m wikipairs.reqa.finetune_pairs --vocab MODEL_DIR)")
         return (f"the shards were tokenized with vocab sha256 {shards_vocab_sha256[:12]}..., the "
                 f"model in --init_checkpoint was trained with {warm_start.vocab_sha256[:12]}...: "
                 + remedy)
@@ -109,3 +109,51 @@ def vocab_mismatch(warm_start: WarmStart, shards_vocab_sha256: str,
                 f"in --init_checkpoint with lower_case={warm_start.lower_case}: make the pairs "
                 f"again with {flag}")
     return ""
+
+
+def restore_encoder(model_dir: str, encoder) -> str:
+    """Load the encoder of model_dir's latest MLM checkpoint into `encoder`, a built tower's
+    BertEncoderV2 (e.g. `tower.encoder` of trainer.model.build_model) of the same architecture
+    (the run's config.yaml `model` section). A shorter position table (a 64-token query tower)
+    gets the first rows, which are all a shorter encoder reads. All checks pass before the first
+    variable changes; returns the checkpoint path. ValueError / FileNotFoundError say what is
+    wrong."""
+    import tensorflow as tf
+
+    from trainer.config import ModelConfig, apply_overrides
+    from trainer.hf_checkpoint import relative_name
+    from trainer.masked_lm import (ARCHITECTURE, MARKER_FILE, POSITION_TABLE, build_encoder,
+                                   read_marker)
+
+    found = read_marker(model_dir)
+    if found is None:
+        raise ValueError(f"{model_dir} is not an MLM pre-training run's model_dir "
+                         f"({posixpath.join(model_dir, MARKER_FILE)} is missing; "
+                         "python -m trainer.mlm writes it)")
+    # The latest checkpoint and the run's model section, found as any warm start finds them.
+    warm_start = resolve_warm_start(model_dir)
+    source = build_encoder(apply_overrides(ModelConfig(), warm_start.model_overrides),
+                           found["max_len"])
+    (tf.train.Checkpoint(encoder=source).read(warm_start.checkpoint)
+     .assert_existing_objects_matched().expect_partial())
+    built, wanted = source.get_config(), encoder.get_config()
+    if differ := [key for key in ARCHITECTURE if built[key] != wanted[key]]:
+        raise ValueError(f"{model_dir}: the MLM encoder has " + ", ".join(
+            f"{key}={built[key]!r}" for key in differ) + "; the encoder to initialise has "
+            + ", ".join(f"{key}={wanted[key]!r}" for key in differ)
+            + " (build it from the run's config.yaml model section)")
+    if not encoder.weights:
+        raise ValueError("the encoder has no variables yet: call it once first")
+    values = {relative_name(variable, source): variable.numpy() for variable in source.weights}
+    targets = []
+    for variable in encoder.weights:
+        value = values[relative_name(variable, encoder)]
+        if relative_name(variable, encoder) == POSITION_TABLE:
+            value = value[:variable.shape[0]]  # BertEncoderV2 reads the first seq_len rows only
+        if tuple(value.shape) != tuple(variable.shape):
+            raise ValueError(f"{model_dir}: {variable.name} {tuple(variable.shape)} does not fit "
+                             f"the MLM encoder's {tuple(value.shape)}")
+        targets.append((variable, value))
+    for variable, value in targets:
+        variable.assign(value)
+    return warm_start.checkpoint

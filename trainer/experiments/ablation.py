@@ -10,10 +10,10 @@ plot.
         --questions bench/data/sample_qa.jsonl --output_dir out/ablation
 
 `--squad FILE` takes any SQuAD-format file; `--questions` builds one from the pre-training corpus
-and a question file (reqa/from_corpus.py), as for the bundled sample's hand-written questions.
+and a question file (wikipairs/reqa/from_corpus.py), as for the bundled sample's hand-written questions.
 
 Every step is a subprocess running the project's own commands (pipeline.run, trainer.task,
-trainer.mlm, reqa.finetune_pairs, trainer.evaluate reqa) with its log under output_dir/logs; a
+trainer.mlm, wikipairs.reqa.finetune_pairs, wikipairs.reqa.evaluate) with its log under output_dir/logs; a
 finished step is skipped when the command is run again with the same flags, so an interrupted
 ablation resumes and adding rows (`--variants`) runs only theirs.
 """
@@ -27,8 +27,8 @@ import subprocess
 import sys
 import time
 
-from reqa.finetune_pairs import SPLITS
-from reqa.ranking import KS
+from schemas.pairs import REQA_SPLITS as SPLITS
+from trainer.ranking import KS
 
 MLM = "mlm"
 ALL_TASKS = {"ict": 1.0, "bfs": 1.0, "wlp": 1.0}
@@ -145,7 +145,7 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
                  [f"--vocab={config.checkpoint}/vocab.txt"])
     if questions:
         squad = os.path.join(out, "squad_from_corpus.json")
-        steps.append(("SQuAD from corpus", ["reqa.from_corpus", f"--corpus={data[False]}",
+        steps.append(("SQuAD from corpus", ["wikipairs.reqa.from_corpus", f"--corpus={data[False]}",
                                             f"--questions={questions}", f"--output={squad}"]))
 
     def model_flags(variant: Variant, steps_: int) -> list[str]:
@@ -179,7 +179,7 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
         for uses_checkpoint, directory in reqa_dir.items():
             suffix = " (checkpoint vocab)" if uses_checkpoint else ""
             steps.append((f"ReQA pairs {split}{suffix}", [
-                "reqa.finetune_pairs", f"--squad={squad}", f"--vocab={data[uses_checkpoint]}/pairs",
+                "wikipairs.reqa.finetune_pairs", f"--squad={squad}", f"--vocab={data[uses_checkpoint]}/pairs",
                 f"--split={split}", f"--seed={config.seed}", f"--output_dir={directory}"]))
         systems = {"BM25": "--bm25_only"}
         for name, variant in variants.items():
@@ -209,7 +209,7 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
         for name, system in systems.items():
             report = os.path.join(reqa_dir[False], "reports", f"{slug(name)}.json")
             steps.append((f"evaluate {name} on {split}", [
-                "trainer.evaluate", "reqa", f"--squad={reqa_dir[False]}/squad_test.json",
+                "wikipairs.reqa.evaluate", f"--squad={reqa_dir[False]}/squad_test.json",
                 *([system] if system == "--bm25_only" else ["--no_bm25", system]),
                 *distractors, f"--output={report}"]))
             reports[split][name] = report
@@ -271,10 +271,9 @@ def open_domain_table(open_domain: dict, ks=(1, 10, 100)) -> str:
 
 def plot(reports: dict[str, dict], path: str, ks=KS) -> None:
     """Recall@k against k, one panel per split, one line per system."""
-    import matplotlib
+    from pipeline.optional import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("the ablation's plot")
 
     figure, axes = plt.subplots(1, len(reports), figsize=(6 * len(reports), 4.5), squeeze=False)
     for axis, (split, report) in zip(axes[0], reports.items()):
@@ -296,7 +295,7 @@ def parse_args(argv=None):
     parser.add_argument("--input", action="append", required=True, help="dump file(s) or globs")
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--squad", help="SQuAD-format file to fine-tune and test on")
-    source.add_argument("--questions", help="a question file for reqa.from_corpus (e.g. "
+    source.add_argument("--questions", help="a question file for wikipairs.reqa.from_corpus (e.g. "
                         "bench/data/sample_qa.jsonl), resolved against the pre-training corpus")
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--splits", default="80/20",

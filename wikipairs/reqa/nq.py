@@ -1,7 +1,7 @@
 """Natural Questions -> SQuAD JSON, the way ReQA (Ahmad et al. 2019) builds its NQ set.
 
-    python -m reqa.nq --input 'nq/v1.0-simplified-nq-train.jsonl.gz' --output nq-train.json
-    python -m reqa.nq --input 'nq/dev/nq-dev-*.jsonl.gz' --output nq-dev.json
+    python -m wikipairs.reqa.nq --input 'nq/v1.0-simplified-nq-train.jsonl.gz' --output nq-train.json
+    python -m wikipairs.reqa.nq --input 'nq/dev/nq-dev-*.jsonl.gz' --output nq-dev.json
 
 Inputs are `.jsonl` or `.jsonl.gz` files or globs, local or gs:// (gs:// through tf.io.gfile,
 imported only then), in either NQ format:
@@ -60,7 +60,7 @@ import sys
 import urllib.parse
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
-from reqa.squad import Answer, Paragraph, Question, to_squad_json, write_squad
+from wikipairs.reqa.squad import Answer, Paragraph, Question, to_squad_json, write_squad
 
 KEPT = "kept"
 NO_ANNOTATION = "no_annotation"
@@ -433,7 +433,7 @@ def summary(conversion: Conversion) -> str:
 
 
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m reqa.nq", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.nq", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--input", nargs="+", required=True, metavar="PATH",
                         help=".jsonl or .jsonl.gz files or globs, local or gs://")
@@ -443,7 +443,7 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
 
 
 def main(argv: list[str] | None = None) -> int:
-    from cli.progress import LineProgress
+    from pipeline.progress import LineProgress
 
     args = parse_args(argv)
     try:
@@ -451,7 +451,7 @@ def main(argv: list[str] | None = None) -> int:
     except ValueError as error:
         print(error, file=sys.stderr)
         return 2
-    # stream given: LineProgress's default is whatever sys.stderr was when cli.progress loaded
+    # stream given: LineProgress's default is whatever sys.stderr was when pipeline.progress loaded
     progress = LineProgress("converting NQ", None, stream=sys.stderr,
                             every_s=args.progress_every_s)
     conversion = convert_files(paths, progress=progress.update,

@@ -18,7 +18,7 @@ How the distractors are drawn, and why:
   unmarked second copy of the answer would count a system wrong for finding it. Nor any sentence
   of a passage that is a real candidate's paragraph: that paragraph's sentences are candidates
   already, and the corpus may cut them otherwise than ReQA's split of the paragraph (the answer
-  sentence again, under another cut; reqa.from_corpus builds ReQA sets from the corpus). Identical
+  sentence again, under another cut; wikipairs.reqa.from_corpus builds ReQA sets from the corpus). Identical
   (sentence, passage) pairs of the corpus count once, as ReQA's own candidates do (under the
   smallest of their titles, so the draw does not depend on row order either).
 - Fewer than N are added when the corpus has fewer eligible sentences; the report says how many.
@@ -30,8 +30,8 @@ import heapq
 from typing import Iterable, Iterator
 
 from pipeline.splits import hash64
-from reqa.candidates import Candidate, ReqaSet
-from retrieval.passages import CorpusFile, article_files, article_passages
+from wikipairs.reqa.candidates import Candidate, ReqaSet
+from wikipairs.retrieval.passages import CorpusFile, article_files, article_passages
 
 ARTICLE_COLUMNS = ["id", "title", "sections"]
 
@@ -88,7 +88,7 @@ def stream_articles(files: Iterable[CorpusFile], batch_rows: int = 256) -> Itera
 
 def article_sentences(article: dict) -> Iterator[Candidate]:
     """Every sentence of every passage of one article, with the passage's text as context (the
-    passages of retrieval/passages.py: the same text a search indexes)."""
+    passages of wikipairs/retrieval/passages.py: the same text a search indexes)."""
     for passage in article_passages(article):
         sentences = article["sections"][passage["section"]]["passages"][passage["passage"]]
         for sentence in sentences:

@@ -1,5 +1,5 @@
 """`wikipairs`: inspect, validate and export the pair shards the Beam job writes.
 
-`cli.main` parses the command line and imports a command's module (and TensorFlow) only when that
+`wikipairs.cli.main` parses the command line and imports a command's module (and TensorFlow) only when that
 command runs, so `wikipairs --help` is instant.
 """

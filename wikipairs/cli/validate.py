@@ -2,8 +2,8 @@
 metadata.json say it is?
 
 Each shard is read batch by batch, shards in parallel threads; each batch is checked at once
-(`cli.record_checks`). A shard that stops being readable (truncated or corrupted GZIP, TFRecord
-CRC mismatch) is inflated again by `cli.salvage` to name the first record lost. Then metadata.json,
+(`wikipairs.cli.record_checks`). A shard that stops being readable (truncated or corrupted GZIP, TFRecord
+CRC mismatch) is inflated again by `wikipairs.cli.salvage` to name the first record lost. Then metadata.json,
 the vocab and the counts per split and task.
 """
 from __future__ import annotations
@@ -12,9 +12,9 @@ import collections
 import dataclasses
 from concurrent.futures import ThreadPoolExecutor
 
-from cli.record_checks import Expectations, batch_problems
-from cli.salvage import salvage
-from cli.shards import CliError, Shard, ShardSet, load_tokenizer
+from wikipairs.cli.record_checks import Expectations, batch_problems
+from wikipairs.cli.salvage import salvage
+from wikipairs.cli.shards import CliError, Shard, ShardSet, load_tokenizer
 from schemas.pairs import PAIRS_SCHEMA_VERSION
 
 
@@ -50,7 +50,7 @@ class ShardCheck:
 def check_shard(shard: Shard, expectations: Expectations, batch_size: int, progress) -> ShardCheck:
     import tensorflow as tf
 
-    from cli.read import READ_BUFFER_BYTES
+    from wikipairs.cli.read import READ_BUFFER_BYTES
     from schemas.pairs import COMPRESSION
 
     check = ShardCheck(shard)
@@ -151,8 +151,8 @@ class ValidateResult:
 
 def validate(shard_set: ShardSet, config: ValidateConfig,
              vocab: str | None = None) -> ValidateResult:
-    from cli.progress import make_progress
-    from cli.read import ReadConfig
+    from pipeline.progress import make_progress
+    from wikipairs.cli.read import ReadConfig
 
     problems, tokenizer = metadata_problems(shard_set, vocab)
     expectations = expectations_of(shard_set, tokenizer)

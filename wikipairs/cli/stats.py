@@ -2,7 +2,7 @@
 
 The work per record is done on whole batches: tf.data parses a batch and reduces it to a few
 numbers per record (task, lengths, [UNK] counts, article ids, a fingerprint of the pair's ids) in
-parallel map calls; numpy adds those arrays into running counts (`cli.tally`). No Python runs per
+parallel map calls; numpy adds those arrays into running counts (`wikipairs.cli.tally`). No Python runs per
 record.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import dataclasses
 
 import numpy as np
 
-from cli import tally
-from cli.shards import ShardSet
+from wikipairs.cli import tally
+from wikipairs.cli.shards import ShardSet
 from schemas.pairs import SPLITS, TASKS
 
 SIDES = ("query", "doc")
@@ -40,7 +40,7 @@ def batch_summary_fn(unk_id: int, widths: dict[str, int]):
     """
     import tensorflow as tf
 
-    from cli.read import parse
+    from wikipairs.cli.read import parse
 
     tasks = tf.constant(TASKS)
 
@@ -108,8 +108,8 @@ def _split_index(split: str | None) -> int:
 def compute_stats(shard_set: ShardSet, config: StatsConfig, unk_id: int | None,
                   max_lengths: dict[str, int] | None) -> dict:
     """Reads every shard once and returns the report (see `report`)."""
-    from cli.progress import make_progress
-    from cli.read import ReadConfig, record_batches
+    from pipeline.progress import make_progress
+    from wikipairs.cli.read import ReadConfig, record_batches
 
     widths = max_lengths or DEFAULT_MAX_LENGTHS
     summarize = batch_summary_fn(-1 if unk_id is None else unk_id, widths)

@@ -3,9 +3,9 @@
 split by question as Chang et al. 2020 do: 1%/99%, 5%/95% or 80%/20% train/test, 10% of train held
 out for validation. The split is a seeded hash of the question id, so it does not depend on the
 order of the file. Next to the shards, `squad_{train,valid,test}.json` keep every paragraph (the
-candidate set stays whole) with only that split's questions, for `python -m trainer.evaluate reqa`.
+candidate set stays whole) with only that split's questions, for `python -m wikipairs.reqa.evaluate`.
 
-    python -m reqa.finetune_pairs --squad train-v1.1.json --vocab out/model \\
+    python -m wikipairs.reqa.finetune_pairs --squad train-v1.1.json --vocab out/model \\
         --split 5/95 --output_dir out/reqa_5
 """
 from __future__ import annotations
@@ -15,12 +15,12 @@ import dataclasses
 import posixpath
 import sys
 
-from reqa.candidates import (MAX_SENTENCE_TOKENS, build_reqa_set, frame_candidate,
+from wikipairs.reqa.candidates import (MAX_SENTENCE_TOKENS, build_reqa_set, frame_candidate,
                              tokenize_candidates)
 from pipeline.splits import hash64
-from reqa.squad import Paragraph, Question, read_squad, write_squad
+from schemas.pairs import REQA_SPLITS
+from wikipairs.reqa.squad import Paragraph, Question, read_squad, write_squad
 
-SPLITS = {"1/99": 0.01, "5/95": 0.05, "80/20": 0.80}
 VALID_SHARE_OF_TRAIN = 0.1
 RECORDS_PER_SHARD = 50_000
 
@@ -60,7 +60,7 @@ def squad_subset(paragraphs: list[Paragraph], keep: set[str]) -> list[Paragraph]
 def frame(cls_id: int, sep_id: int, question_ids, sentence_ids, context_ids,
           config: FinetuneConfig) -> tuple[list[int], list[int], bool, bool]:
     """(query ids, doc ids, query cut, doc cut): the pipeline's own query framing
-    (pipeline/pairs.py) and the ReQA candidate framing (reqa/candidates.py)."""
+    (pipeline/pairs.py) and the ReQA candidate framing (wikipairs/reqa/candidates.py)."""
     from pipeline.passages import Sentence
     from pipeline.pairs import PairConfig, TokenIds, query_ids
 
@@ -193,13 +193,13 @@ def _version() -> str:
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m reqa.finetune_pairs", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.finetune_pairs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--squad", required=True, help="SQuAD-format JSON, local or gs://")
     parser.add_argument("--vocab", required=True, help="the vocab.txt of the model to fine-tune, "
                         "or its model_dir / pairs dir (then lower-casing comes from there too)")
     parser.add_argument("--output_dir", required=True, help="local or gs://")
-    parser.add_argument("--split", default="5/95", choices=sorted(SPLITS),
+    parser.add_argument("--split", default="5/95", choices=sorted(REQA_SPLITS),
                         help="train/test share of the questions")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lower_case", default=None, action=argparse.BooleanOptionalAction,
@@ -215,7 +215,7 @@ def main(argv=None) -> dict:
         if not tf.io.gfile.exists(path):
             sys.exit(f"{what} {path}: no such file or directory")
     summary = convert(args.squad, args.vocab, args.output_dir,
-                      FinetuneConfig(train_fraction=SPLITS[args.split], seed=args.seed),
+                      FinetuneConfig(train_fraction=REQA_SPLITS[args.split], seed=args.seed),
                       args.lower_case)
     print(f"{args.split} split of {args.squad}: questions {summary['questions']}, pairs "
           f"{summary['pairs']}, {summary['candidates']:,} candidates; shards in "

@@ -7,7 +7,7 @@ the evidence must occur exactly once in the titled article, and the answer must 
 sentence(s) that evidence touches. The answer offset is taken there, never by a global find, so an
 answer string that also occurs earlier in the passage still gets the offset the writer meant.
 
-    python -m reqa.from_corpus --corpus out/demo --questions bench/data/sample_qa.jsonl \
+    python -m wikipairs.reqa.from_corpus --corpus out/demo --questions bench/data/sample_qa.jsonl \
         --output out/demo/sample_squad.json [--all_articles] [--skip_unresolved]
 """
 from __future__ import annotations
@@ -17,7 +17,7 @@ import dataclasses
 import json
 import sys
 
-from reqa.squad import Answer, Paragraph, Question, write_squad
+from wikipairs.reqa.squad import Answer, Paragraph, Question, write_squad
 
 REQUIRED_FIELDS = ("title", "question", "answer", "evidence")
 
@@ -207,7 +207,7 @@ def load_corpus(corpus_dir: str) -> list[tuple[str, list[list[str]]]]:
 # --- command line ----------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m reqa.from_corpus", description=__doc__,
+    parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.from_corpus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", required=True, help="a corpus stage --output_dir")
     parser.add_argument("--questions", required=True, help="JSON Lines question file")

@@ -1,6 +1,6 @@
 """`wikipairs search`: questions -> the corpus passages the exported towers rank highest.
 
-Plumbing (arguments -> retrieval.search -> stdout) and the two renderings, text and JSON Lines.
+Plumbing (arguments -> wikipairs.retrieval.search -> stdout) and the two renderings, text and JSON Lines.
 TensorFlow loads only when a search runs, never for --help.
 """
 from __future__ import annotations
@@ -11,8 +11,8 @@ import shutil
 import sys
 import textwrap
 
-from cli.progress import make_progress
-from cli.shards import CliError
+from pipeline.progress import make_progress
+from wikipairs.cli.shards import CliError
 
 TEXT_CHARS = 200  # of a passage, in the text rendering (--json has the whole passage)
 
@@ -67,7 +67,7 @@ def _progress(enabled: bool):
 
 
 def run(args) -> int:
-    from retrieval import search as searching
+    from wikipairs.retrieval import search as searching
 
     try:
         searching.check_queries(args.queries)
@@ -98,8 +98,8 @@ def run(args) -> int:
 
 def _load(model: str, corpus: str):
     """The towers, after checking the corpus (cheap) so that either mistake costs no model load."""
-    from retrieval.encoders import Encoders
-    from retrieval.passages import article_files
+    from wikipairs.retrieval.encoders import Encoders
+    from wikipairs.retrieval.passages import article_files
     from schemas.corpus import check_schema_version
 
     try:

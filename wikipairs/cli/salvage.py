@@ -46,7 +46,7 @@ def salvage(path: str, skip: int) -> tuple[list[bytes], str]:
     damage is (the record number of the first unreadable record is skip + len(records))."""
     import tensorflow as tf
 
-    from cli.read import tf_error_text
+    from wikipairs.cli.read import tf_error_text
 
     with tempfile.NamedTemporaryFile(suffix=".tfrecord") as plain:
         with tf.io.gfile.GFile(path, "rb") as source:

@@ -18,16 +18,16 @@ import argparse
 import os
 import sys
 
-from cli import search as search_command
+from wikipairs.cli import search as search_command
 from schemas.pairs import SPLITS, TASKS
 
 # This module imports nothing heavy: `--help` must not wait for TensorFlow. Each command's module
-# is imported by `cli.commands` when the command runs.
+# is imported by `wikipairs.cli.commands` when the command runs.
 
 
 def _command(commands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     """A subcommand with the arguments every command takes; `handler` names its function in
-    cli.commands."""
+    wikipairs.cli.commands."""
     parser = commands.add_parser(name, help=summary, description=description)
     parser.set_defaults(handler=name)
     parser.add_argument("path", metavar="PATH", help="pairs directory, output directory, shard "
@@ -98,8 +98,8 @@ def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors reach us as exceptions anyway
-    from cli import commands
-    from cli.shards import CliError
+    from wikipairs.cli import commands
+    from wikipairs.cli.shards import CliError
 
     try:
         return getattr(commands, args.handler)(args)

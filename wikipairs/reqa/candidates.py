@@ -15,7 +15,7 @@ import dataclasses
 import numpy as np
 
 from pipeline.sentences import split_sentences
-from reqa.squad import Paragraph
+from wikipairs.reqa.squad import Paragraph
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,7 +78,7 @@ def build_reqa_set(paragraphs: list[Paragraph]) -> ReqaSet:
 
 # A candidate's sentence is cut at the query length, whatever the model's training shards cut
 # their titles to (32 for pre-training, 64 after fine-tuning): every model of a ReQA table, and
-# the fine-tuning pairs (reqa/finetune_pairs.py), see the same candidate ids.
+# the fine-tuning pairs (wikipairs/reqa/finetune_pairs.py), see the same candidate ids.
 MAX_SENTENCE_TOKENS = 64
 CANDIDATE_FRAMING = "[CLS] sentence [SEP] paragraph [SEP]"
 

@@ -2,7 +2,7 @@
 
 One row per record, in a fixed order: where it came from (split, shard, record number), every
 feature of schemas/pairs.py (ids as lists of int64, bytes features as UTF-8 strings), and with
---text the ids decoded back to text (`cli.decode`). Arrow columns are built from whole batches
+--text the ids decoded back to text (`wikipairs.cli.decode`). Arrow columns are built from whole batches
 (ragged ids become list arrays from their values and row splits); only the decoded text is
 made record by record.
 """
@@ -15,8 +15,8 @@ import json
 import numpy as np
 import pyarrow as pa
 
-from cli.decode import decode_side
-from cli.shards import ShardSet
+from wikipairs.cli.decode import decode_side
+from wikipairs.cli.shards import ShardSet
 from schemas.pairs import FEATURES, TEXT_FEATURES
 
 ORIGIN_COLUMNS = (("split", pa.string()), ("shard", pa.string()), ("record", pa.int64()))
@@ -60,7 +60,7 @@ def _column(tensor, arrow_type: pa.DataType) -> pa.Array:
 
 
 def batch_table(batch: dict, shard_set: ShardSet, schema: pa.Schema, tokenizer=None) -> pa.Table:
-    """One parsed batch (cli.read.parsed_batches) -> rows of `schema`."""
+    """One parsed batch (wikipairs.cli.read.parsed_batches) -> rows of `schema`."""
     files = batch["file"].numpy()
     shards = shard_set.shards
     columns = {"split": pa.array(np.array([s.split for s in shards], dtype=object)[files],
@@ -155,8 +155,8 @@ SINKS = {"parquet": ParquetSink, "jsonl": JsonLinesSink}
 def export(shard_set: ShardSet, out: str, config: ExportConfig, with_text: bool,
            tokenizer=None) -> int:
     """Writes the table to `out` (local or gs://); returns the number of rows."""
-    from cli.progress import make_progress
-    from cli.read import ReadConfig, parsed_batches
+    from pipeline.progress import make_progress
+    from wikipairs.cli.read import ReadConfig, parsed_batches
 
     schema = arrow_schema(with_text, config.decoded_text)
     read = ReadConfig(config.batch_size, config.parallel_files, deterministic=True)

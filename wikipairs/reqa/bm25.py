@@ -9,7 +9,7 @@ from typing import Sequence
 
 import numpy as np
 
-from reqa.candidates import Candidate
+from wikipairs.reqa.candidates import Candidate
 
 
 @dataclasses.dataclass(frozen=True)

@@ -17,6 +17,8 @@ import tempfile
 
 import numpy as np
 
+from pipeline.optional import require
+
 EMBEDDINGS_FILE = "embeddings.npy"
 EXACT_LIMIT = 1_000_000  # passages; `auto` switches to the approximate index above this
 KINDS = ("exact", "faiss")
@@ -194,7 +196,7 @@ class FaissIndex:
     kind = "faiss"
 
     def __init__(self, index, mean: np.ndarray, config: FaissConfig = FaissConfig()):
-        import faiss
+        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
 
         self.index, self.mean, self.config = index, mean, config
         ivf = faiss.extract_index_ivf(index)
@@ -205,7 +207,7 @@ class FaissIndex:
               add_batch: int = 65_536, progress=None) -> "FaissIndex":
         """k-means on a seeded sample, then adds in batches (progress(n) after each), so a
         memory-mapped matrix is read in pieces."""
-        import faiss
+        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
 
         count, dim = embeddings.shape
         mean = column_mean(embeddings, add_batch)
@@ -243,7 +245,7 @@ class FaissIndex:
     def save(self, directory: str) -> str:
         """The mean, then the index, each written to a temporary file and renamed: the index file
         (what `exists` looks for) appears last and whole."""
-        import faiss
+        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
 
         def write_mean(path: str) -> None:
             with open(path, "wb") as handle:  # np.save(path) would append '.npy' to the name
@@ -260,7 +262,7 @@ class FaissIndex:
 
     @classmethod
     def load(cls, directory: str, config: FaissConfig = FaissConfig()) -> "FaissIndex":
-        import faiss
+        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
 
         return cls(faiss.read_index(os.path.join(directory, config.file_name)),
                    np.load(os.path.join(directory, config.mean_file_name)), config)

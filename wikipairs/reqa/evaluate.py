@@ -2,17 +2,17 @@
 on exactly the same candidates and questions, reported as one table (or JSON).
 
 Every model sees the candidates framed the same way, `[CLS] sentence [SEP] paragraph [SEP]` with the
-sentence cut at MAX_SENTENCE_TOKENS (reqa/candidates.py), whatever title cut its training shards
+sentence cut at MAX_SENTENCE_TOKENS (wikipairs/reqa/candidates.py), whatever title cut its training shards
 used: the ids are framed here and go through the document tower's `encode_ids`.
 
-    python -m trainer.evaluate reqa --squad dev-v1.1.json --model out/model [--model other]
-    python -m trainer.evaluate reqa --squad dev-v1.1.json --bm25_only   # no TensorFlow needed
+    python -m wikipairs.reqa.evaluate --squad dev-v1.1.json --model out/model [--model other]
+    python -m wikipairs.reqa.evaluate --squad dev-v1.1.json --bm25_only   # no TensorFlow needed
 
 Open-domain ReQA (the paper's section 4.4): N sentences of a corpus the pipeline wrote, each with
 its passage as context, join every system's candidates after the real ones; one table per N, and
 a plot of recall@k against N:
 
-    python -m trainer.evaluate reqa --squad dev-v1.1.json --model out/model \\
+    python -m wikipairs.reqa.evaluate --squad dev-v1.1.json --model out/model \\
         --distractors out/demo --num_distractors 0,1000,10000 --plot open_domain.png
 """
 from __future__ import annotations
@@ -27,13 +27,13 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from cli.progress import LineProgress
-from reqa.bm25 import BM25Config, BM25Scorer
-from reqa.candidates import (CANDIDATE_FRAMING, MAX_SENTENCE_TOKENS, Candidate, ReqaSet,
+from pipeline.progress import LineProgress
+from wikipairs.reqa.bm25 import BM25Config, BM25Scorer
+from wikipairs.reqa.candidates import (CANDIDATE_FRAMING, MAX_SENTENCE_TOKENS, Candidate, ReqaSet,
                              build_reqa_set)
-from reqa.distractors import Draw, corpus_files, draw_from_corpus, with_distractors
-from reqa.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
-from reqa.squad import read_squad
+from wikipairs.reqa.distractors import Draw, corpus_files, draw_from_corpus, with_distractors
+from trainer.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
+from wikipairs.reqa.squad import read_squad
 
 
 @dataclasses.dataclass
@@ -76,7 +76,7 @@ class Embedded:
 def encode_candidates(name: str, encoders, candidates: list, batch_size: int, what: str):
     """(embeddings [len(candidates), dim], FramedCandidates): framed here (`frame_candidates`),
     through the document tower's `encode_ids`."""
-    from reqa.candidates import frame_candidates
+    from wikipairs.reqa.candidates import frame_candidates
 
     framed = frame_candidates(candidates, encoders.tokenizer(), encoders.info["max_doc_len"])
     bar = LineProgress(f"{name}: encoding {what}", len(framed.ids))
@@ -90,7 +90,7 @@ def embed_model(name: str, model_dir: str, reqa_set: ReqaSet, batch_size: int = 
     """Questions through the query tower's text signature; the real candidates, then the
     distractors in a call of their own, so the real candidates' embeddings (and their cut counts)
     are exactly those of plain ReQA."""
-    from retrieval.encoders import Encoders
+    from wikipairs.retrieval.encoders import Encoders
 
     encoders = Encoders.load(model_dir)
     started = time.perf_counter()
@@ -256,7 +256,7 @@ def open_domain_report(source: str, reqa_set: ReqaSet, corpus_dir: str, seed: in
 
 
 DRAW_ORDER = ("ascending hash64(seed, sentence, passage) over the corpus's sentences; N "
-              "distractors are the first N (reqa/distractors.py)")
+              "distractors are the first N (wikipairs/reqa/distractors.py)")
 
 
 def run_open_domain(squad: str, corpus_dir: str, counts: Sequence[int], models: Sequence[str] = (),
@@ -301,10 +301,9 @@ def format_open_domain(report: dict, ks: Sequence[int] = KS) -> str:
 def plot_open_domain(report: dict, path: str, ks: Sequence[int] = KS) -> None:
     """A panel per metric (recall@k for each k, MRR), each against the number of distractors
     added, one line per system; x is symlog so N=0 sits next to thousands."""
-    import matplotlib
+    from pipeline.optional import pyplot
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    plt = pyplot("--plot")
 
     rows = report["by_n"]
     added = [row["added"] for row in rows]
@@ -342,12 +341,10 @@ def distractor_counts(text: str) -> list[int]:
     return counts
 
 
-def add_parser(subparsers) -> None:
-    parser = subparsers.add_parser(
-        "reqa", help="answer-sentence retrieval on SQuAD-format data, against BM25",
-        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
+    """The command's flags, on its own parser or on a `wikipairs reqa` subcommand."""
     parser.add_argument("--squad", required=True, help="SQuAD v1.1/v2.0 JSON (or NQ converted "
-                        "with `python -m reqa.nq`)")
+                        "with `python -m wikipairs.reqa.nq`)")
     parser.add_argument("--model", action="append", default=[], metavar="[NAME=]DIR",
                         help="a training run's model_dir or its export/, or hf:DIR (a Hugging "
                         "Face BERT-family folder, evaluated as it is); repeat to compare")
@@ -360,7 +357,7 @@ def add_parser(subparsers) -> None:
     parser.add_argument("--output", help="also write the JSON report to this file")
     domain = parser.add_argument_group(
         "open-domain ReQA", "add N sentences of a pipeline corpus, each with its passage, to the "
-        "candidates of every system; one table per N (reqa/distractors.py says how they are "
+        "candidates of every system; one table per N (wikipairs/reqa/distractors.py says how they are "
         "drawn)")
     domain.add_argument("--distractors", metavar="CORPUS_DIR",
                         help="a corpus `python -m pipeline.run` wrote (its articles/ table)")
@@ -370,7 +367,13 @@ def add_parser(subparsers) -> None:
                         help="the draw order's seed")
     domain.add_argument("--plot", metavar="FILE", help="also draw recall@k and MRR against N "
                         "(PNG, or any format matplotlib writes)")
-    parser.set_defaults(run=main)
+    return parser
+
+
+def parse_args(argv=None) -> argparse.Namespace:
+    parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.evaluate", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    return add_arguments(parser).parse_args(argv)
 
 
 def open_domain(args) -> bool:
@@ -390,7 +393,11 @@ def open_domain(args) -> bool:
     return True
 
 
-def main(args) -> dict:
+def main(argv=None) -> dict:
+    return evaluate_command(parse_args(argv))
+
+
+def evaluate_command(args: argparse.Namespace) -> dict:
     if not os.path.exists(args.squad) and "://" not in args.squad:
         sys.exit(f"--squad {args.squad}: no such file")
     models = [] if args.bm25_only else args.model
@@ -412,3 +419,7 @@ def main(args) -> dict:
         with open(args.output, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
     return report
+
+
+if __name__ == "__main__":
+    main()

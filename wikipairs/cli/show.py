@@ -11,8 +11,8 @@ import random
 import textwrap
 from typing import Iterator, Sequence
 
-from cli.decode import decode_side
-from cli.shards import CliError, Shard, ShardSet
+from wikipairs.cli.decode import decode_side
+from wikipairs.cli.shards import CliError, Shard, ShardSet
 
 INDENT = " " * 8
 
@@ -39,7 +39,7 @@ def sample_records(shard_set: ShardSet, config: ShowConfig, with_text: bool) -> 
     """Up to n parsed records (numpy values) with their 'file' index into shard_set.shards."""
     import tensorflow as tf
 
-    from cli.read import ReadConfig, parsed_batches
+    from wikipairs.cli.read import ReadConfig, parsed_batches
 
     shards = select_shards(shard_set.shards, config.task, config.split)
     if not shards:

@@ -24,12 +24,14 @@ import posixpath
 import shutil
 import tempfile
 import time
-from typing import Callable, Iterable, Protocol, Sequence
+from typing import Callable, Iterable, Sequence
 
 import numpy as np
 import pyarrow as pa
 
-from retrieval.index import (EMBEDDINGS_FILE, ExactConfig, ExactIndex, FaissConfig, FaissIndex,
+from pipeline.progress import Progress, Silent
+
+from wikipairs.retrieval.index import (EMBEDDINGS_FILE, ExactConfig, ExactIndex, FaissConfig, FaissIndex,
                              choose_kind)
 
 INDEX_FORMAT = 1
@@ -48,25 +50,11 @@ def default_index_dir() -> str:
     return os.path.join(os.path.expanduser(root), "search")
 
 
-class Progress(Protocol):
-    def update(self, n: int) -> None: ...
-
-    def close(self) -> None: ...
-
-
 ProgressFactory = Callable[[str, int], Progress]  # (what, total) -> progress
 
 
-class _Silent:
-    def update(self, n: int) -> None:
-        pass
-
-    def close(self) -> None:
-        pass
-
-
 def no_progress(what: str, total: int) -> Progress:
-    return _Silent()
+    return Silent()
 
 
 @dataclasses.dataclass(frozen=True)
@@ -104,7 +92,7 @@ def model_parts(export_dir: str) -> list[tuple[str, bytes]]:
 def corpus_parts(corpus_dir: str) -> list[tuple[str, bytes]]:
     """The articles files' names and sizes (not their bytes: a full corpus is gigabytes) and
     corpus_stats.json, which changes with any rerun on other inputs."""
-    from retrieval.passages import article_files, corpus_stats_bytes
+    from wikipairs.retrieval.passages import article_files, corpus_stats_bytes
 
     listing = "\n".join(f"{posixpath.basename(f.path)} {f.size}" for f in article_files(corpus_dir))
     return [("corpus/articles", listing.encode()),
@@ -184,7 +172,7 @@ def build_index_dir(encoders, corpus_dir: str, final: str, fingerprint_hex: str,
                     config: SearchConfig, progress: ProgressFactory) -> None:
     """Encode every passage of the corpus and publish the index at `final`, atomically: a build
     killed half-way leaves only a BUILDING_PREFIX temp dir, which nothing reads."""
-    from retrieval.passages import passage_table
+    from wikipairs.retrieval.passages import passage_table
 
     passages = passage_table(corpus_dir)
     bar = progress("encoding passages", passages.num_rows)

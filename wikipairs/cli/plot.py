@@ -18,10 +18,9 @@ def binned_shares(by_length: list[int], width: int) -> tuple[np.ndarray, np.ndar
 
 def plot_lengths(report: dict, path: str) -> str:
     """Writes a PNG with one panel per side (query, doc), one step line per task."""
-    import matplotlib
+    from pipeline.optional import pyplot
 
-    matplotlib.use("Agg")  # no display needed
-    import matplotlib.pyplot as plt
+    plt = pyplot("--plot")
 
     figure, axes = plt.subplots(1, 2, figsize=(12, 4.5))
     truncation = report["truncation"]

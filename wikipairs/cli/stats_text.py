@@ -1,4 +1,4 @@
-"""The stats report (`cli.stats.report`) as text for people."""
+"""The stats report (`wikipairs.cli.stats.report`) as text for people."""
 from __future__ import annotations
 
 from schemas.pairs import TASKS

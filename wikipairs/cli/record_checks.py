@@ -234,7 +234,7 @@ def _one_by_one(serialized, expectations: Expectations, shard_task: str | None) 
     """The slow path, when a batch holds a record that is not a protobuf at all."""
     import tensorflow as tf
 
-    from cli.read import tf_error_text
+    from wikipairs.cli.read import tf_error_text
 
     found: Found = []
     for i in range(int(serialized.shape[0])):

@@ -5,7 +5,7 @@ import contextlib
 import json
 import sys
 
-from cli.shards import CliError, ShardSet, load_tokenizer, resolve
+from wikipairs.cli.shards import CliError, ShardSet, load_tokenizer, resolve
 
 
 def _warn_about_listing(shard_set: ShardSet) -> None:
@@ -20,7 +20,7 @@ def _reading(path: str):
     """A shard TensorFlow cannot read stops stats/show/export with one line, not a traceback."""
     import tensorflow as tf
 
-    from cli.read import tf_error_text
+    from wikipairs.cli.read import tf_error_text
 
     try:
         yield
@@ -37,8 +37,8 @@ def _tokenizer_or_none(shard_set: ShardSet, vocab: str | None):
 
 
 def stats(args) -> int:
-    from cli.stats import StatsConfig, compute_stats
-    from cli.stats_text import render
+    from wikipairs.cli.stats import StatsConfig, compute_stats
+    from wikipairs.cli.stats_text import render
 
     shard_set = resolve(args.path)
     _warn_about_listing(shard_set)
@@ -52,7 +52,7 @@ def stats(args) -> int:
                                max_lengths)
     print(json.dumps(report) if args.json else render(report))
     if args.plot:
-        from cli.plot import plot_lengths
+        from wikipairs.cli.plot import plot_lengths
 
         print(f"plot: {plot_lengths(report, args.plot)}", file=sys.stderr)
     return 0
@@ -61,8 +61,8 @@ def stats(args) -> int:
 def show(args) -> int:
     import shutil
 
-    from cli.shards import has_text
-    from cli.show import ShowConfig, decoded_pair, render_pair, sample_records
+    from wikipairs.cli.shards import has_text
+    from wikipairs.cli.show import ShowConfig, decoded_pair, render_pair, sample_records
 
     shard_set = resolve(args.path)
     tokenizer = load_tokenizer(shard_set, args.vocab)
@@ -82,7 +82,7 @@ def show(args) -> int:
 
 
 def validate(args) -> int:
-    from cli import validate as checks
+    from wikipairs.cli import validate as checks
 
     shard_set = resolve(args.path)
     config = checks.ValidateConfig(args.batch_size, args.parallel_files, not args.quiet)
@@ -92,8 +92,8 @@ def validate(args) -> int:
 
 
 def export(args) -> int:
-    from cli.export import ExportConfig, export as write_table, format_of
-    from cli.shards import has_text
+    from wikipairs.cli.export import ExportConfig, export as write_table, format_of
+    from wikipairs.cli.shards import has_text
 
     shard_set = resolve(args.path)
     _warn_about_listing(shard_set)
@@ -108,6 +108,6 @@ def export(args) -> int:
 
 
 def search(args) -> int:
-    from cli.search import run
+    from wikipairs.cli.search import run
 
     return run(args)
