@@ -83,7 +83,7 @@ def one_thread(cpu: int) -> None:
 class Tokenizers:
     """The contenders, built once with the same vocabulary."""
 
-    ours: Any  # schemas.tokenizer.WordPieceTokenizer (FastBertTokenizer inside)
+    ours: Any  # pipeline.tokenizer.WordPieceTokenizer (FastBertTokenizer inside)
     bert: Callable  # tensorflow-text BertTokenizer: strings -> RaggedTensor of ids
     hf: Any  # tokenizers.BertWordPieceTokenizer
 
@@ -91,7 +91,7 @@ class Tokenizers:
 def build_tokenizers(vocab_path: str) -> Tokenizers:
     from tokenizers import BertWordPieceTokenizer
 
-    from schemas.tokenizer import TokenizerSpec, make_tf_tokenizer
+    from pipeline.tokenizer import TokenizerSpec, make_tf_tokenizer
 
     ours = TokenizerSpec(vocab_path, lower_case=True).build()
     return Tokenizers(ours=ours, bert=make_tf_tokenizer(ours.vocab, lower_case=True, kind="bert"),

@@ -57,7 +57,7 @@ class TokenizeArticles(beam.DoFn):
 
     def _tokenizer(self, vocab_path: str):
         if self.tokenizer is None or vocab_path != self.vocab_path:
-            from schemas.tokenizer import TokenizerSpec
+            from pipeline.tokenizer import TokenizerSpec
 
             self.tokenizer = TokenizerSpec(vocab_path, self.lower_case).build()
             self.vocab_path = vocab_path
@@ -222,7 +222,7 @@ def copy_vocab(source: str, destination: str) -> str:
 
 def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
     """Special ids, size and sha256 of the vocab in use (for samplers and metadata.json)."""
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
 
     tokenizer = TokenizerSpec(vocab_path, lower_case).build()
     return {"cls": tokenizer.cls_id, "sep": tokenizer.sep_id, "size": tokenizer.vocab_size,

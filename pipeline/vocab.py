@@ -3,7 +3,7 @@
 counts of the frequent words go to one worker, where tensorflow-text's single-machine learner
 (`wordpiece_tokenizer_learner_lib.learn`) picks the pieces.
 
-Words are cut exactly as the tokenizer (`schemas.tokenizer`, FastBertTokenizer) cuts text before
+Words are cut exactly as the tokenizer (`pipeline.tokenizer`, FastBertTokenizer) cuts text before
 WordPiece: a vocabulary learned on differently split words would be broken for it.
 """
 from __future__ import annotations
@@ -18,7 +18,7 @@ from typing import Iterable
 
 import apache_beam as beam
 
-from schemas.tokenizer import RESERVED_TOKENS, SUFFIX_INDICATOR
+from schemas.vocab import RESERVED_TOKENS, SUFFIX_INDICATOR
 
 WordCount = tuple[str, int]
 

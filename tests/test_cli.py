@@ -42,7 +42,7 @@ def cli(capsys):
 
 @pytest.fixture(scope="module")
 def tokenizer(pairs):
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
 
     return TokenizerSpec(str(pairs["dir"] / "vocab.txt"), True).build()
 

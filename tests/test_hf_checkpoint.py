@@ -25,7 +25,7 @@ import pytest
 from pipeline.pairs import PairConfig, TokenIds, query_ids
 from pipeline.passages import Sentence
 from pipeline.records import Article
-from schemas.tokenizer import TokenizerSpec
+from pipeline.tokenizer import TokenizerSpec
 from trainer import checkpoints
 from trainer import hf_checkpoint as hf
 

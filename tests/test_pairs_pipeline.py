@@ -62,7 +62,7 @@ def test_records_follow_the_schema_and_limits(run, request):
 
 
 def test_documents_start_with_the_title(bert_pairs, articles):
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
 
     tokenizer = TokenizerSpec(str(bert_pairs["dir"] / "vocab.txt"), True).build()
     for record in bert_pairs["records"]:
@@ -195,7 +195,7 @@ def test_shard_ids_are_the_shared_tokenizer_s_ids(bert_pairs):
     the CLI runs) give the same ids for the same text: they are one definition."""
     import tensorflow as tf
 
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
 
     tokenizer = TokenizerSpec(str(bert_pairs["dir"] / "vocab.txt"), True).build()
     records = [r for r in bert_pairs["records"] if r["task"] == "bfs"][:50]

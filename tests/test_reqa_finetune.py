@@ -45,7 +45,7 @@ def reqa_shards(sample_pairs, tmp_path_factory):
 
 
 def test_shards_hold_question_and_sentence_with_context(reqa_shards, sample_pairs):
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
     from tests.pairs_run import read_records
 
     out, summary = reqa_shards

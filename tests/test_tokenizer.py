@@ -1,4 +1,4 @@
-"""The project's tokenizer (schemas/tokenizer.py) with the real bert-base-uncased vocabulary, on the
+"""The project's tokenizer (pipeline/tokenizer.py) with the real bert-base-uncased vocabulary, on the
 real sentences of the Wikipedia sample."""
 from __future__ import annotations
 
@@ -14,8 +14,9 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 from pipeline.records import Article  # noqa: E402
 from pipeline.sample_data import BERT_UNCASED_VOCAB, bert_uncased_vocab_path  # noqa: E402
 from pipeline.vocab import words  # noqa: E402
-from schemas.tokenizer import (  # noqa: E402
-    RESERVED_TOKENS, TokenizerSpec, WordPieceTokenizer, join_wordpieces, make_tf_tokenizer)
+from schemas.vocab import RESERVED_TOKENS  # noqa: E402
+from pipeline.tokenizer import (  # noqa: E402
+    TokenizerSpec, WordPieceTokenizer, join_wordpieces, make_tf_tokenizer)
 
 REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -192,9 +193,9 @@ def test_pickles_without_tensorflow_state(tokenizer, sample_ids, sentences):
 
 
 def test_import_and_decode_do_not_load_tensorflow():
-    """`import schemas.tokenizer` and the CLI's decoding must not load TensorFlow."""
+    """`import pipeline.tokenizer` and the CLI's decoding must not load TensorFlow."""
     script = (
-        "import sys; import schemas.tokenizer as t\n"
+        "import sys; import pipeline.tokenizer as t\n"
         "assert 'tensorflow' not in sys.modules\n"
         f"tok = t.TokenizerSpec({str(bert_uncased_vocab_path())!r}, True).build()\n"
         "text = tok.decode([101, 7592, 2088, 102], show_special=True)\n"

@@ -52,7 +52,7 @@ def test_type_ids_compile_with_xla():
 def test_type_ids_of_every_sample_record_follow_the_vocab_sep(sample_pairs):
     """Against the shards' own vocabulary: a query is segment 0; a document is 0 through its first
     [SEP] (the title's), 1 from there to its last token."""
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
 
     sep = TokenizerSpec(str(sample_pairs["dir"] / "vocab.txt"), True).build().sep_id
     records = sample_pairs["records"]

@@ -175,7 +175,7 @@ def test_export_frames_text_like_the_pipeline(pairs, trained):
     """The text signature's ids: the pipeline's ids for the same query, title and passage."""
     import tensorflow as tf
 
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
     from trainer.export import frame_doc, frame_query
 
     tokenizer = TokenizerSpec(str(pairs["dir"] / "vocab.txt"), True).build()

@@ -15,8 +15,8 @@ from pipeline.records import Article  # noqa: E402
 from pipeline.sample_data import bert_uncased_vocab_path  # noqa: E402
 from pipeline.vocab import (  # noqa: E402
     LearnVocab, count_words, learn_vocab, prune_entry, prune_word_counts, words, write_vocab)
-from schemas.tokenizer import (  # noqa: E402
-    RESERVED_TOKENS, SUFFIX_INDICATOR, TokenizerSpec, join_wordpieces, make_tf_tokenizer)
+from schemas.vocab import RESERVED_TOKENS, SUFFIX_INDICATOR  # noqa: E402
+from pipeline.tokenizer import TokenizerSpec, join_wordpieces, make_tf_tokenizer  # noqa: E402
 
 # Small enough to learn in about a second on the sample; upper_thresh bounds the learner's binary
 # search over piece-frequency thresholds (a piece seen 200 times in 2.5 MB is common enough).

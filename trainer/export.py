@@ -96,7 +96,7 @@ def write_exports(model, config, vocab_path: str, lower_case: bool, max_title: i
     """Both SavedModels of `model` (a TwoTower), tokenizing with `vocab_path`, under export_dir."""
     import tensorflow as tf
 
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
     from trainer.config import to_yaml
 
     tokenizer = TokenizerSpec(vocab_path, lower_case).build()

@@ -142,7 +142,7 @@ def _lower_case(tokenizer: dict, path: pathlib.Path) -> bool:
 def _check_vocab(path: pathlib.Path, vocab_size: int) -> None:
     """vocab.txt exists and every id it gives has a row in the embedding table (a table may be
     padded past the vocabulary, never shorter)."""
-    from schemas.tokenizer import parse_vocab
+    from schemas.vocab import parse_vocab
 
     if not path.exists():
         raise CheckpointError(f"{path}: missing (the checkpoint's WordPiece vocabulary; the "

@@ -44,7 +44,7 @@ def encoder_length(model: ModelConfig) -> int:
 
 
 def masking_spec(vocab: Sequence[str], max_len: int, rate: float = MASK_RATE) -> MaskingSpec:
-    from schemas.tokenizer import FRAMING_TOKENS, MASK, reserved_ids
+    from schemas.vocab import FRAMING_TOKENS, MASK, reserved_ids
 
     reserved = reserved_ids(vocab)
     return MaskingSpec(
@@ -55,7 +55,7 @@ def masking_spec(vocab: Sequence[str], max_len: int, rate: float = MASK_RATE) ->
 
 def read_vocab(pairs_dir: str) -> list[str]:
     from schemas.pairs import VOCAB_FILE
-    from schemas.tokenizer import parse_vocab, read_bytes
+    from schemas.vocab import parse_vocab, read_bytes
 
     return parse_vocab(read_bytes(posixpath.join(pairs_dir, VOCAB_FILE)))
 

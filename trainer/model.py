@@ -1,6 +1,6 @@
 """Two towers: tf-models-official's BertEncoderV2, pooled ([CLS] or mean over the tokens), a linear
 projection to the embedding, optionally L2-normalised. A tower takes int32 ids only: the attention
-mask is `ids != [PAD]` (the vocabulary puts [PAD] at id 0, checked by schemas.tokenizer) and the
+mask is `ids != [PAD]` (the vocabulary puts [PAD] at id 0, checked by pipeline.tokenizer) and the
 segment ids come from the framing of the ids themselves (`input_type_ids`), so the training
 batches, the text signature and the `encode_ids` serving signature cannot disagree about either."""
 from __future__ import annotations

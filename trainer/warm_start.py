@@ -47,7 +47,7 @@ class WarmStart:
 
 def hf_warm_start(folder: str) -> WarmStart:
     """The checkpoint's architecture becomes the model section; its vocab must be the shards'."""
-    from schemas.tokenizer import read_bytes, vocab_sha256
+    from schemas.vocab import read_bytes, vocab_sha256
     from trainer import hf_checkpoint
 
     config = hf_checkpoint.read_config(folder)

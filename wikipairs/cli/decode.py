@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from schemas.tokenizer import WordPieceTokenizer
+from pipeline.tokenizer import WordPieceTokenizer
 
 
 def without_framing(ids: Sequence[int], cls_id: int, sep_id: int) -> list[int]:

@@ -72,11 +72,6 @@ def _gfile():
     return gfile
 
 
-def read_bytes(path: str) -> bytes:
-    with _gfile().GFile(path, "rb") as handle:
-        return handle.read()
-
-
 def load_metadata(path: str) -> PairsMetadata:
     try:
         return read_metadata(path)
@@ -147,13 +142,13 @@ def resolve(path: str) -> ShardSet:
 
 def load_tokenizer(shard_set: ShardSet, vocab_path: str | None = None):
     """The tokenizer of the shards' ids: --vocab, else the vocab.txt metadata.json names."""
-    from schemas.tokenizer import TokenizerSpec, WordPieceTokenizer
+    from pipeline.tokenizer import TokenizerSpec
 
     path = vocab_path or shard_set.vocab_path
     if path is None:
         raise CliError(f"no {METADATA_FILE} next to {shard_set.given}: pass --vocab=vocab.txt")
     lower_case = shard_set.metadata.lower_case if shard_set.metadata else True
-    return WordPieceTokenizer(TokenizerSpec(path, lower_case), read_bytes(path))
+    return TokenizerSpec(path, lower_case).build()
 
 
 def has_text(shard_set: ShardSet) -> bool:

@@ -150,7 +150,7 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
 
     from schemas.pairs import (METADATA_FILE, PAIRS_DIR, PAIRS_SCHEMA_VERSION, REQA_TASK,
                                VOCAB_FILE, PairsMetadata)
-    from schemas.tokenizer import TokenizerSpec
+    from pipeline.tokenizer import TokenizerSpec
 
     vocab_path, known_lower_case = resolve_vocab(vocab)
     lower_case = known_lower_case if lower_case is None else lower_case

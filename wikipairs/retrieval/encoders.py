@@ -64,7 +64,7 @@ class Encoders:
 
     def tokenizer(self):
         """The export's own tokenizer, for framing ids outside the graph (`encode_doc_ids`)."""
-        from schemas.tokenizer import TokenizerSpec
+        from pipeline.tokenizer import TokenizerSpec
 
         return TokenizerSpec(self.vocab_path, bool(self.info["lower_case"])).build()
 

@@ -14,16 +14,13 @@ from __future__ import annotations
 
 import dataclasses
 import functools
-import hashlib
 from typing import Iterable, Sequence
 
-RESERVED_TOKENS = ("[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]")
-PAD, UNK, CLS, SEP, MASK = RESERVED_TOKENS
-SUFFIX_INDICATOR = "##"
+from schemas.vocab import (FRAMING_TOKENS, RESERVED_TOKENS, SUFFIX_INDICATOR, UNK, parse_vocab,
+                           read_bytes, reserved_ids, vocab_sha256)
+
 # BERT's limit: a longer word becomes one [UNK] instead of dozens of single-character pieces.
 MAX_BYTES_PER_WORD = 100
-# Tokens that frame or pad a sequence rather than stand for text: `decode` hides them by default.
-FRAMING_TOKENS = (PAD, CLS, SEP)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -37,49 +34,6 @@ class TokenizerSpec:
     def build(self) -> WordPieceTokenizer:
         """Reads the vocabulary; call once per worker (DoFn.setup) or per process."""
         return WordPieceTokenizer(self, read_bytes(self.vocab_path))
-
-
-def read_bytes(path: str) -> bytes:
-    """A whole file, local or on any filesystem Beam knows (gs://, ...)."""
-    from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
-
-    with FileSystems.open(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        return handle.read()
-
-
-def vocab_sha256(vocab_bytes: bytes) -> str:
-    """What metadata.json and model_dirs record of a vocabulary: ids mean the same tokens only
-    under the same file."""
-    return hashlib.sha256(vocab_bytes).hexdigest()
-
-
-def parse_vocab(data: bytes) -> list[str]:
-    """A BERT vocab.txt: one token per line, the line number is the id.
-
-    Split on '\\n' only: `str.splitlines` would also split on U+2028, U+0085 and others that a
-    token may legitimately hold.
-    """
-    lines = data.decode("utf-8").split("\n")
-    if lines and lines[-1] == "":
-        lines.pop()
-    return [line.removesuffix("\r") for line in lines]
-
-
-def reserved_ids(vocab: Sequence[str]) -> dict[str, int]:
-    """Ids of the reserved tokens, checking what the rest of the project relies on."""
-    index = {}
-    for token_id, token in enumerate(vocab):
-        if token in index:
-            raise ValueError(f"vocabulary has {token!r} twice (ids {index[token]} and {token_id})")
-        index[token] = token_id
-    missing = [token for token in RESERVED_TOKENS if token not in index]
-    if missing:
-        raise ValueError(f"vocabulary lacks the reserved tokens {missing}")
-    if index[PAD] != 0:
-        # Padding is done by zero-filling (RaggedTensor.to_tensor, tf.data padded_batch).
-        raise ValueError(f"{PAD} must have id 0, has {index[PAD]}")
-    return {token: index[token] for token in RESERVED_TOKENS}
 
 
 def join_wordpieces(tokens: Iterable[str]) -> str:
