@@ -23,7 +23,7 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 
 def sample_pairs(out: pathlib.Path) -> pathlib.Path:
-    from pipeline.pairs import PairConfig
+    from pipeline.sampling import PairConfig
     from pipeline.sample_data import sample_path
     from tests.pairs_run import run_job
 

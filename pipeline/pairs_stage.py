@@ -12,8 +12,8 @@ import math
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
-from pipeline import pairs as sampling
-from pipeline.corpus import JoinStreaming
+from pipeline import sampling
+from pipeline.corpus_stage import JoinStreaming
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import worker_progress
 from pipeline.splits import TRAIN, HeldOutText, hash64, held_out_keys, leaks, pair_split
@@ -234,7 +234,7 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
 
     from schemas.pairs import (METADATA_FILE, PAIRS_SCHEMA_VERSION, PRETRAINING_TASKS, SPLITS,
                                VOCAB_FILE, PairsMetadata)
-    from pipeline.corpus import write_json
+    from pipeline.corpus_stage import write_json
 
     tasks = PRETRAINING_TASKS
 

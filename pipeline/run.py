@@ -78,7 +78,7 @@ def link_kinds(value: str) -> tuple[str, ...]:
 
 
 def pairs_config(args):
-    from pipeline.pairs import PairConfig
+    from pipeline.sampling import PairConfig
     from pipeline.pairs_stage import PairsStageConfig
 
     pair = PairConfig(
@@ -96,7 +96,7 @@ def pairs_config(args):
 
 
 def corpus_config(args):
-    from pipeline.corpus import CorpusConfig
+    from pipeline.corpus_stage import CorpusConfig
     from pipeline.page_filters import FilterConfig
     from pipeline.parse_page import ParseConfig
     from pipeline.wikitext import TextConfig
@@ -125,7 +125,7 @@ def pipeline_options(beam_args: list[str]):
 
 def build(pipeline, config, pairs=None, corpus_dir: str | None = None):
     """Dumps -> corpus tables (unless `corpus_dir` gives them) -> pair shards (if `pairs`)."""
-    from pipeline.corpus import BuildCorpus, WriteCorpus
+    from pipeline.corpus_stage import BuildCorpus, WriteCorpus
 
     if corpus_dir:
         from apache_beam.io.parquetio import ReadFromParquet

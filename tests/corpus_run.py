@@ -6,7 +6,7 @@ import pathlib
 
 from apache_beam.testing.test_pipeline import TestPipeline
 
-from pipeline.corpus import CorpusConfig
+from pipeline.corpus_stage import CorpusConfig
 from pipeline.run import build
 from schemas.corpus import STATS_FILE, TABLES, read_table
 

@@ -9,8 +9,8 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
 from apache_beam.testing.test_pipeline import TestPipeline  # noqa: E402
 
-from pipeline.corpus import CorpusConfig  # noqa: E402
-from pipeline.pairs import PairConfig  # noqa: E402
+from pipeline.corpus_stage import CorpusConfig  # noqa: E402
+from pipeline.sampling import PairConfig  # noqa: E402
 from pipeline.pairs_stage import PairsStageConfig  # noqa: E402
 from pipeline.run import build  # noqa: E402
 from schemas.pairs import FEATURES, METADATA_FILE, PAIRS_DIR, TEXT_FEATURES  # noqa: E402

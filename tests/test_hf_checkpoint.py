@@ -22,7 +22,7 @@ import shutil
 import numpy as np
 import pytest
 
-from pipeline.pairs import PairConfig, TokenIds, query_ids
+from pipeline.sampling import PairConfig, TokenIds, query_ids
 from pipeline.passages import Sentence
 from pipeline.records import Article
 from pipeline.tokenizer import TokenizerSpec

@@ -28,8 +28,8 @@ import tracemalloc
 import pytest
 
 from pipeline import linking
-from pipeline.corpus import CorpusConfig, SampleInbound, join_group
-from pipeline.pairs import PairConfig
+from pipeline.corpus_stage import CorpusConfig, SampleInbound, join_group
+from pipeline.sampling import PairConfig
 from schemas.corpus import LINK_KINDS
 from tests.dumpfactory import page_xml, write_dump
 

@@ -1,7 +1,7 @@
 """Pair sampling and passage packing as pure functions (ids are made up; no vocab needed)."""
 from __future__ import annotations
 
-from pipeline import pairs as sampling
+from pipeline import sampling
 from pipeline.splits import split_of
 from pipeline.passages import (Sentence, TokenizedArticle, TokenizedSection, pack_article,
                                pack_section)

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from pipeline.pairs import PairConfig
+from pipeline.sampling import PairConfig
 from pipeline.sample_data import bert_uncased_vocab_path
 from schemas.corpus import read_table
 from schemas.pairs import FEATURES, PAIRS_SCHEMA_VERSION, SPLITS

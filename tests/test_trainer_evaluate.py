@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from trainer.evaluate import (build_eval_set, evaluate, format_table, metrics_by_task,
+from trainer.held_out import (build_eval_set, evaluate, format_table, metrics_by_task,
                               ranks_of_targets)
 
 # Token ids stand for texts: queries A, B, C; documents X, Y, Z, W.

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from pipeline.pairs import PairConfig, TokenIds, doc_ids, query_ids
+from pipeline.sampling import PairConfig, TokenIds, doc_ids, query_ids
 from pipeline.passages import Sentence
 
 

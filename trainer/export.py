@@ -139,7 +139,7 @@ def export_hf_checkpoint(folder: str, export_dir: str, max_query_len: int = 64,
     cosine). Returns export_dir."""
     import dataclasses
 
-    from pipeline.pairs import PairConfig
+    from pipeline.sampling import PairConfig
     from trainer.config import ExperimentConfig, ModelConfig
     from trainer.hf_checkpoint import assign, read_config
     from trainer.warm_start import hf_warm_start

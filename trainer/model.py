@@ -33,7 +33,7 @@ def input_type_ids(ids):
     """BERT's segment ids for framed ids [batch, len]: 0 up to and including the first [SEP]
     (`[CLS] title [SEP]`, or a whole query), 1 after it (`passage [SEP]`), 0 on padding.
 
-    Every row the project frames (pipeline/pairs.py, trainer/export.py, reqa) ends with [SEP], so
+    Every row the project frames (pipeline/sampling.py, trainer/export.py, reqa) ends with [SEP], so
     a row's last unpadded token is the [SEP] id: reading it there needs no vocabulary in the model
     (a learned vocab puts [SEP] at 3, BERT's at 102) and no string op (XLA and TPU serving run it).
     """

@@ -69,7 +69,7 @@ def build_training_state(config: ExperimentConfig, strategy, write_dir: str):
 def run_evaluation(model, config: ExperimentConfig, step: int, model_dir: str, writer) -> dict:
     """Held-out recall@k/MRR: printed, in TensorBoard, and in model_dir/eval_results.json."""
     from trainer.data import check_shards, eval_dataset, find_shards
-    from trainer.evaluate import build_eval_set, evaluate, format_table
+    from trainer.held_out import build_eval_set, evaluate, format_table
 
     shards = find_shards(config.data.eval_data)
     check_shards(shards, config.model, config.data.vocab_sha256)

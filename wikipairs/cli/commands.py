@@ -92,7 +92,7 @@ def validate(args) -> int:
 
 
 def export(args) -> int:
-    from wikipairs.cli.export import ExportConfig, export as write_table, format_of
+    from wikipairs.cli.export_shards import ExportConfig, export as write_table, format_of
     from wikipairs.cli.shards import has_text
 
     shard_set = resolve(args.path)

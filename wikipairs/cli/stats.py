@@ -21,7 +21,7 @@ SPLIT_GROUPS = (*SPLITS, "other")  # 'other': a shard outside train/valid/test d
 # What the per-batch summary needs: parsing fewer features is cheaper.
 STATS_FEATURES = ("task", "query_ids", "doc_ids", "query_article_id", "doc_article_id",
                   "doc_title")
-DEFAULT_MAX_LENGTHS = {"query": 64, "doc": 288}  # pipeline.pairs.PairConfig's, when no metadata
+DEFAULT_MAX_LENGTHS = {"query": 64, "doc": 288}  # pipeline.sampling.PairConfig's, when no metadata
 
 
 @dataclasses.dataclass(frozen=True)

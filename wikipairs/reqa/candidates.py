@@ -92,9 +92,9 @@ class FramedCandidates:
 
 def frame_candidate(cls_id: int, sep_id: int, sentence_ids, context_ids, max_doc_len: int,
                     max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> tuple[tuple[int, ...], bool]:
-    """(ids, paragraph cut): the pipeline's document framing (pipeline/pairs.py doc_ids) with the
+    """(ids, paragraph cut): the pipeline's document framing (pipeline/sampling.py doc_ids) with the
     sentence, cut at max_sentence_tokens, in the title's place and the paragraph as the passage."""
-    from pipeline.pairs import PairConfig, TokenIds, doc_ids
+    from pipeline.sampling import PairConfig, TokenIds, doc_ids
     from pipeline.passages import Sentence
 
     return doc_ids(tuple(sentence_ids[:max_sentence_tokens]), [Sentence("", tuple(context_ids))],

@@ -60,9 +60,9 @@ def squad_subset(paragraphs: list[Paragraph], keep: set[str]) -> list[Paragraph]
 def frame(cls_id: int, sep_id: int, question_ids, sentence_ids, context_ids,
           config: FinetuneConfig) -> tuple[list[int], list[int], bool, bool]:
     """(query ids, doc ids, query cut, doc cut): the pipeline's own query framing
-    (pipeline/pairs.py) and the ReQA candidate framing (wikipairs/reqa/candidates.py)."""
+    (pipeline/sampling.py) and the ReQA candidate framing (wikipairs/reqa/candidates.py)."""
     from pipeline.passages import Sentence
-    from pipeline.pairs import PairConfig, TokenIds, query_ids
+    from pipeline.sampling import PairConfig, TokenIds, query_ids
 
     query, query_cut = query_ids(Sentence("", tuple(question_ids)),
                                  PairConfig(max_query_len=config.max_query_len),
