@@ -232,10 +232,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     dump = args.dump or sample_path()
     vocab_path = args.vocab or str(bert_uncased_vocab_path())
     one_thread(args.cpu)
-    from pipeline.pairs_stage import article_sentences
+    from schemas.corpus import row_sentences
 
     rows = article_rows(dump)
-    articles = [article_sentences(row) for row in rows]
+    articles = [row_sentences(row) for row in rows]
     sentences = sum(len(article) for article in articles)
     size = sum(len(s.encode("utf-8")) for article in articles for s in article) / 1e6
     print(f"corpus: {len(articles)} articles, {sentences:,} sentences, {size:.2f} MB "

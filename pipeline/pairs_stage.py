@@ -17,6 +17,7 @@ from pipeline.corpus_stage import JoinStreaming
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import worker_progress
 from pipeline.splits import TRAIN, HeldOutText, hash64, held_out_keys, leaks, pair_split
+from schemas.corpus import row_passages, row_sentences
 
 NAMESPACE = "wikipairs"
 
@@ -36,10 +37,6 @@ class PairsStageConfig:
 
 def _counter(name: str, n: int = 1) -> None:
     Metrics.counter(NAMESPACE, name).inc(n)
-
-
-def article_sentences(row: dict) -> list[str]:
-    return [s for section in row["sections"] for passage in section["passages"] for s in passage]
 
 
 class TokenizeArticles(beam.DoFn):
@@ -64,20 +61,21 @@ class TokenizeArticles(beam.DoFn):
         return self.tokenizer
 
     def process(self, row: dict, vocab_path: str):
-        texts = article_sentences(row)
+        texts = row_sentences(row)
         ids = self._tokenizer(vocab_path).tokenize([row["title"]] + texts)
         self.progress.update(len(texts))
         _counter("tokenized_sentences", len(texts))
         title_ids = tuple(ids[0][: self.max_title_tokens])
         position = 1
-        sections = []
-        for section in row["sections"]:
-            paragraphs = []
-            for passage in section["passages"]:
-                paragraphs.append(tuple(Sentence(t, tuple(i)) for t, i in
-                                        zip(passage, ids[position:position + len(passage)])))
-                position += len(passage)
-            sections.append(TokenizedSection(section["is_lead"], tuple(paragraphs)))
+        paragraphs = [[] for _ in row["sections"]]
+        for passage in row_passages(row):
+            sentences = passage.sentences
+            paragraphs[passage.section].append(tuple(
+                Sentence(t, tuple(i)) for t, i in
+                zip(sentences, ids[position:position + len(sentences)])))
+            position += len(sentences)
+        sections = [TokenizedSection(section["is_lead"], tuple(found))
+                    for section, found in zip(row["sections"], paragraphs)]
         inbound = [inbound_link(link) for link in row["inbound_links"]]
         yield TokenizedArticle(row["id"], row["title"], title_ids, tuple(sections)), inbound
 
@@ -284,7 +282,7 @@ class BuildPairs(beam.PTransform):
         from pipeline.vocab import LearnVocab, write_vocab
 
         return (articles
-                | "VocabSentences" >> beam.FlatMap(article_sentences)
+                | "VocabSentences" >> beam.FlatMap(row_sentences)
                 | "LearnVocab" >> LearnVocab(config.vocab_size, config.lower_case)
                 | "WriteVocab" >> beam.Map(lambda tokens: write_vocab(tokens, destination)))
 

@@ -11,7 +11,7 @@ from typing import Iterator, Sequence
 
 from pipeline.passages import Passage, Sentence
 from pipeline.splits import hash64, split_of
-from schemas.corpus import LINK_KINDS, PROSE
+from schemas.corpus import LINK_KINDS, passage_text
 
 ICT, BFS, WLP = "ict", "bfs", "wlp"
 TASKS = (ICT, BFS, WLP)
@@ -57,7 +57,7 @@ class Pair:
 
     @property
     def doc_text(self) -> str:
-        return " ".join(self.doc_sentences)
+        return passage_text(self.doc_sentences)
 
 
 def rng_for(seed: int, article_id: int, task: str) -> random.Random:

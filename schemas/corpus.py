@@ -11,6 +11,8 @@ corpus_stats.json  counts: every page read lands in exactly one bucket
 """
 from __future__ import annotations
 
+from typing import Iterator, NamedTuple
+
 import pyarrow as pa
 
 # 2: inbound_links is a capped sample, inbound_link_count added.
@@ -25,7 +27,8 @@ CORPUS_SCHEMA_VERSION = 3
 # image captions; "template": template parameters (infoboxes, ...); "table": table cells.
 PROSE, LIST, TABLE, TEMPLATE, CAPTION = LINK_KINDS = ("prose", "list", "table", "template", "caption")
 
-TABLES = ("articles", "links", "redirects", "dead_letter")
+TABLES = ARTICLES_TABLE, LINKS_TABLE, REDIRECTS_TABLE, DEAD_LETTER_TABLE = (
+    "articles", "links", "redirects", "dead_letter")
 STATS_FILE = "corpus_stats.json"
 
 SECTION = pa.struct([
@@ -97,6 +100,48 @@ DEAD_LETTER = pa.schema([
 ])
 
 SCHEMAS = {"articles": ARTICLES, "links": LINKS, "redirects": REDIRECTS, "dead_letter": DEAD_LETTER}
+
+
+class RowPassage(NamedTuple):
+    """One passage of an `articles` row, where it stands in the row's nesting."""
+
+    section: int  # index in the row's sections (0: the lead, when the article has one)
+    passage: int  # index in that section's passages
+    heading: str  # the section's heading ('' for the lead)
+    is_lead: bool
+    sentences: list[str]
+
+
+def row_passages(row: dict) -> Iterator[RowPassage]:
+    """Every passage of an `articles` row (a dict: Arrow's to_pylist), lead first, in order: the
+    one walk over sections -> passages -> sentences that every reader of the table shares."""
+    for section_index, section in enumerate(row["sections"] or ()):
+        for passage_index, sentences in enumerate(section["passages"] or ()):
+            yield RowPassage(section_index, passage_index, section["heading"] or "",
+                             bool(section["is_lead"]), list(sentences))
+
+
+def passage_text(sentences: list[str]) -> str:
+    """A passage's text: its sentences joined by one space (what a document side, a ReQA context
+    and a search hit show)."""
+    return " ".join(sentences)
+
+
+def row_sentences(row: dict) -> list[str]:
+    """Every sentence of an `articles` row, in order."""
+    return [sentence for passage in row_passages(row) for sentence in passage.sentences]
+
+
+# A search index's passages.parquet (wikipairs/retrieval): one row per non-blank passage of the
+# articles table, in corpus order (row i is passage id i).
+PASSAGES = pa.schema([
+    ("article_id", pa.int64()),
+    ("title", pa.string()),
+    ("heading", pa.string()),  # '' for the lead
+    ("section", pa.int32()),  # index in the article's sections
+    ("passage", pa.int32()),  # index in the section's passages
+    ("text", pa.string()),  # passage_text of its sentences
+])
 
 
 def read_table(output_dir: str, name: str) -> pa.Table:

@@ -31,7 +31,8 @@ from typing import Iterable, Iterator
 
 from pipeline.splits import hash64
 from wikipairs.reqa.candidates import Candidate, ReqaSet
-from wikipairs.retrieval.passages import CorpusFile, article_files, article_passages
+from schemas.corpus import passage_text, row_passages
+from wikipairs.retrieval.passages import CorpusFile, article_files
 
 ARTICLE_COLUMNS = ["id", "title", "sections"]
 
@@ -89,11 +90,13 @@ def stream_articles(files: Iterable[CorpusFile], batch_rows: int = 256) -> Itera
 def article_sentences(article: dict) -> Iterator[Candidate]:
     """Every sentence of every passage of one article, with the passage's text as context (the
     passages of wikipairs/retrieval/passages.py: the same text a search indexes)."""
-    for passage in article_passages(article):
-        sentences = article["sections"][passage["section"]]["passages"][passage["passage"]]
-        for sentence in sentences:
+    for passage in row_passages(article):
+        text = passage_text(passage.sentences)
+        if not text.strip():
+            continue
+        for sentence in passage.sentences:
             if sentence.strip():
-                yield Candidate(sentence, passage["text"], article["title"])
+                yield Candidate(sentence, text, article["title"])
 
 
 def corpus_candidates(corpus_dir: str) -> Iterator[Candidate]:

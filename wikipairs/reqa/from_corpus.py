@@ -17,6 +17,7 @@ import dataclasses
 import json
 import sys
 
+from schemas.corpus import passage_text, row_passages
 from wikipairs.reqa.squad import Answer, Paragraph, Question, write_squad
 
 REQUIRED_FIELDS = ("title", "question", "answer", "evidence")
@@ -75,16 +76,6 @@ def read_lines(path: str) -> list[tuple[int, str]]:
     """(line number, text) of the non-blank lines of a JSON Lines file."""
     with open(path, encoding="utf-8") as handle:
         return [(number, text) for number, text in enumerate(handle, start=1) if text.strip()]
-
-
-def article_passages(row: dict) -> list[list[str]]:
-    """An articles-table row's passages (each a list of sentences), lead first, in order."""
-    return [list(passage) for section in row["sections"] for passage in section["passages"]]
-
-
-def passage_text(sentences: list[str]) -> str:
-    """The context string of a passage: its sentences joined by one space."""
-    return " ".join(sentences)
 
 
 def sentence_spans(sentences: list[str]) -> list[tuple[int, int]]:
@@ -201,7 +192,7 @@ def load_corpus(corpus_dir: str) -> list[tuple[str, list[list[str]]]]:
     from schemas.corpus import read_table
 
     rows = read_table(corpus_dir, "articles").select(["title", "sections"]).to_pylist()
-    return [(row["title"], article_passages(row)) for row in rows]
+    return [(row["title"], [passage.sentences for passage in row_passages(row)]) for row in rows]
 
 
 # --- command line ----------------------------------------------------------------------------

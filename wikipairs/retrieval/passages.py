@@ -11,17 +11,9 @@ from typing import Iterable, Iterator
 
 import pyarrow as pa
 
-from schemas.corpus import STATS_FILE
+from schemas.corpus import (ARTICLES_TABLE as ARTICLES, PASSAGES, STATS_FILE, passage_text,
+                            row_passages)
 
-ARTICLES = "articles"
-PASSAGES = pa.schema([
-    ("article_id", pa.int64()),
-    ("title", pa.string()),
-    ("heading", pa.string()),  # '' for the lead
-    ("section", pa.int32()),  # index in the article's sections
-    ("passage", pa.int32()),  # index in the section's passages
-    ("text", pa.string()),
-])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -56,14 +48,13 @@ def corpus_stats_bytes(corpus_dir: str) -> bytes:
 
 
 def article_passages(article: dict) -> Iterator[dict]:
-    """One row per passage of one `articles` row (a dict with id, title, sections)."""
-    for section_index, section in enumerate(article["sections"] or ()):
-        for passage_index, sentences in enumerate(section["passages"] or ()):
-            text = " ".join(sentences)
-            if text.strip():
-                yield {"article_id": article["id"], "title": article["title"],
-                       "heading": section["heading"] or "", "section": section_index,
-                       "passage": passage_index, "text": text}
+    """One row per non-blank passage of one `articles` row (a dict with id, title, sections)."""
+    for passage in row_passages(article):
+        text = passage_text(passage.sentences)
+        if text.strip():
+            yield {"article_id": article["id"], "title": article["title"],
+                   "heading": passage.heading, "section": passage.section,
+                   "passage": passage.passage, "text": text}
 
 
 def passage_rows(articles: Iterable[dict]) -> Iterator[dict]:
