@@ -12,6 +12,7 @@ from typing import Iterator, Sequence
 from pipeline.passages import Passage, Sentence
 from pipeline.splits import hash64, split_of
 from schemas.corpus import LINK_KINDS, passage_text
+from schemas.framing import frame_doc, frame_query
 
 ICT, BFS, WLP = "ict", "bfs", "wlp"
 TASKS = (ICT, BFS, WLP)
@@ -66,15 +67,13 @@ def rng_for(seed: int, article_id: int, task: str) -> random.Random:
 
 
 def query_ids(sentence: Sentence, config: PairConfig, ids: TokenIds) -> tuple[tuple[int, ...], bool]:
-    room = config.max_query_len - 2
-    return (ids.cls, *sentence.ids[:room], ids.sep), len(sentence.ids) > room
+    return frame_query(sentence.ids, ids.cls, ids.sep, config.max_query_len)
 
 
 def doc_ids(title_ids: Sequence[int], sentences: Sequence[Sentence], config: PairConfig,
             ids: TokenIds) -> tuple[tuple[int, ...], bool]:
     body = [token for sentence in sentences for token in sentence.ids]
-    room = config.max_doc_len - 3 - len(title_ids)
-    return (ids.cls, *title_ids, ids.sep, *body[:room], ids.sep), len(body) > room
+    return frame_doc(title_ids, body, ids.cls, ids.sep, config.max_doc_len)
 
 
 @dataclasses.dataclass(frozen=True)

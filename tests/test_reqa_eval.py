@@ -311,7 +311,7 @@ def test_a_hugging_face_checkpoint_is_evaluated_as_it_is(sample_squad, tmp_path)
     from tests.test_hf_checkpoint import TOLERANCE, numpy_embeddings
     from trainer import hf_checkpoint as hf
     from trainer.checkpoints import all_minilm_l6_v2
-    from trainer.export import frame_query
+    from schemas.framing import tf_frame_query as frame_query
 
     folder = all_minilm_l6_v2()
     encoders = Encoders.load(f"hf:{folder}")

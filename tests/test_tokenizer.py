@@ -150,7 +150,7 @@ def test_segment_ids_of_text_framed_with_the_bert_vocab(tokenizer, sample_result
     import numpy as np
     import tensorflow as tf
 
-    from trainer.export import frame_doc, frame_query
+    from schemas.framing import tf_frame_doc as frame_doc, tf_frame_query as frame_query
     from trainer.model import input_type_ids
 
     pages = [r for r in sample_results.values() if isinstance(r, Article)][:40]

@@ -176,7 +176,7 @@ def test_export_frames_text_like_the_pipeline(pairs, trained):
     import tensorflow as tf
 
     from pipeline.tokenizer import TokenizerSpec
-    from trainer.export import frame_doc, frame_query
+    from schemas.framing import tf_frame_doc as frame_doc, tf_frame_query as frame_query
 
     tokenizer = TokenizerSpec(str(pairs["dir"] / "vocab.txt"), True).build()
     records = [r for r in pairs["records"] if r["split"] == "train"]

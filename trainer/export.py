@@ -18,44 +18,12 @@ import json
 import posixpath
 
 import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
+from schemas.framing import tf_frame_doc, tf_frame_query
 
 EXPORT_DIR = "export"
 QUERY_ENCODER = "query_encoder"
 DOC_ENCODER = "doc_encoder"
 INFO_FILE = "export_info.json"
-
-
-def frame_query(token_ids, cls_id: int, sep_id: int, max_len: int):
-    """Ragged token ids [batch, (n)] -> [CLS] ids [SEP] cut to max_len and padded to it."""
-    import tensorflow as tf
-
-    body = token_ids[:, :max_len - 2]
-    return _pad(tf.concat([_column(body, cls_id), body, _column(body, sep_id)], axis=1), max_len)
-
-
-def frame_doc(title_ids, text_ids, cls_id: int, sep_id: int, max_title_tokens: int, max_len: int):
-    """[CLS] title [SEP] text [SEP] as the pipeline builds it: the title cut to max_title_tokens,
-    the text to what is left of max_len; padded to [batch, max_len]."""
-    import tensorflow as tf
-
-    title = title_ids[:, :max_title_tokens]
-    room = max_len - 3 - title.row_lengths()
-    keep = tf.ragged.range(text_ids.row_lengths()) < tf.expand_dims(room, 1)
-    body = tf.ragged.boolean_mask(text_ids, keep)
-    framed = tf.concat([_column(title, cls_id), title, _column(title, sep_id), body,
-                        _column(title, sep_id)], axis=1)
-    return _pad(framed, max_len)
-
-
-def _column(ragged, token_id: int):
-    import tensorflow as tf
-
-    return tf.RaggedTensor.from_tensor(
-        tf.fill([ragged.nrows(), 1], tf.constant(token_id, ragged.dtype)))
-
-
-def _pad(ragged, max_len: int):
-    return ragged.to_tensor(default_value=0, shape=[None, max_len])
 
 
 def encoder_module(tower, tokenizer, vocab_path: str, max_len: int, frame, text_inputs):
@@ -105,10 +73,10 @@ def write_exports(model, config, vocab_path: str, lower_case: bool, max_title: i
     modules = {
         QUERY_ENCODER: encoder_module(
             model.query_tower, tokenizer, vocab_path, m.max_query_len,
-            lambda text: frame_query(text, cls_id, sep_id, m.max_query_len), ["text"]),
+            lambda text: tf_frame_query(text, cls_id, sep_id, m.max_query_len), ["text"]),
         DOC_ENCODER: encoder_module(
             model.doc_tower, tokenizer, vocab_path, m.max_doc_len,
-            lambda title, text: frame_doc(title, text, cls_id, sep_id, max_title, m.max_doc_len),
+            lambda title, text: tf_frame_doc(title, text, cls_id, sep_id, max_title, m.max_doc_len),
             ["title", "text"]),
     }
     paths = []

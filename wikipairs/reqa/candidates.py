@@ -92,13 +92,12 @@ class FramedCandidates:
 
 def frame_candidate(cls_id: int, sep_id: int, sentence_ids, context_ids, max_doc_len: int,
                     max_sentence_tokens: int = MAX_SENTENCE_TOKENS) -> tuple[tuple[int, ...], bool]:
-    """(ids, paragraph cut): the pipeline's document framing (pipeline/sampling.py doc_ids) with the
+    """(ids, paragraph cut): the document framing (schemas/framing.py) with the
     sentence, cut at max_sentence_tokens, in the title's place and the paragraph as the passage."""
-    from pipeline.sampling import PairConfig, TokenIds, doc_ids
-    from pipeline.passages import Sentence
+    from schemas.framing import frame_doc
 
-    return doc_ids(tuple(sentence_ids[:max_sentence_tokens]), [Sentence("", tuple(context_ids))],
-                   PairConfig(max_doc_len=max_doc_len), TokenIds(cls_id, sep_id))
+    return frame_doc(tuple(sentence_ids[:max_sentence_tokens]), tuple(context_ids), cls_id, sep_id,
+                     max_doc_len)
 
 
 def tokenize_candidates(candidates: list[Candidate], tokenizer) -> tuple[list, list]:

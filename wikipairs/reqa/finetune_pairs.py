@@ -60,13 +60,10 @@ def squad_subset(paragraphs: list[Paragraph], keep: set[str]) -> list[Paragraph]
 def frame(cls_id: int, sep_id: int, question_ids, sentence_ids, context_ids,
           config: FinetuneConfig) -> tuple[list[int], list[int], bool, bool]:
     """(query ids, doc ids, query cut, doc cut): the pipeline's own query framing
-    (pipeline/sampling.py) and the ReQA candidate framing (wikipairs/reqa/candidates.py)."""
-    from pipeline.passages import Sentence
-    from pipeline.sampling import PairConfig, TokenIds, query_ids
+    (schemas/framing.py) and the ReQA candidate framing (wikipairs/reqa/candidates.py)."""
+    from schemas.framing import frame_query
 
-    query, query_cut = query_ids(Sentence("", tuple(question_ids)),
-                                 PairConfig(max_query_len=config.max_query_len),
-                                 TokenIds(cls_id, sep_id))
+    query, query_cut = frame_query(tuple(question_ids), cls_id, sep_id, config.max_query_len)
     doc, doc_cut = frame_candidate(cls_id, sep_id, sentence_ids, context_ids, config.max_doc_len,
                                    config.max_sentence_tokens)
     return list(query), list(doc), query_cut, doc_cut
