@@ -228,11 +228,7 @@ def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
 
 
 def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards: list[str]):
-    import importlib.metadata
-
-    from schemas.pairs import (METADATA_FILE, PAIRS_SCHEMA_VERSION, PRETRAINING_TASKS, SPLITS,
-                               VOCAB_FILE, PairsMetadata)
-    from pipeline.corpus_stage import write_json
+    from schemas.pairs import PRETRAINING_TASKS, SPLITS, PairsMetadata, write_metadata
 
     tasks = PRETRAINING_TASKS
 
@@ -241,10 +237,8 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
 
     shard_lists = {s: {t: sorted(p for p in shards if p.startswith(f"{s}/{t}-")) for t in tasks}
                    for s in SPLITS}
-    metadata = PairsMetadata(
-        schema_version=PAIRS_SCHEMA_VERSION,
-        wikipairs_version=importlib.metadata.version("wikipairs"),
-        vocab_file=VOCAB_FILE, vocab_sha256=facts["sha256"], vocab_size=facts["size"],
+    metadata = PairsMetadata.create(
+        vocab_sha256=facts["sha256"], vocab_size=facts["size"],
         lower_case=config.lower_case, vocab_learned=config.vocab is None,
         max_query_len=config.pairs.max_query_len, max_doc_len=config.pairs.max_doc_len,
         keep_text=config.keep_text, seed=config.pairs.seed,
@@ -255,7 +249,7 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
         cross_split={t: counts.get(f"cross_split/{t}", 0) for t in tasks},
         held_out_text={t: counts.get(f"held_out_text/{t}", 0) for t in tasks},
         wlp_link_kinds=table("link_kind", SPLITS, config.pairs.wlp_link_kinds))
-    return write_json(dataclasses.asdict(metadata), f"{pairs_dir(config)}/{METADATA_FILE}")
+    return write_metadata(metadata, pairs_dir(config))
 
 
 def pairs_dir(config: PairsStageConfig) -> str:

@@ -107,12 +107,32 @@ class PairsMetadata:
     # split -> link kind -> WLP pairs whose link stands there (prose, list, table, ...)
     wlp_link_kinds: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
+    @classmethod
+    def create(cls, **fields) -> "PairsMetadata":
+        """A new metadata.json: what every writer fills alike (this schema version, this
+        package's version, vocab.txt beside the shards) set here, the rest given."""
+        import importlib.metadata
+
+        return cls(schema_version=PAIRS_SCHEMA_VERSION,
+                   wikipairs_version=importlib.metadata.version("wikipairs"),
+                   vocab_file=VOCAB_FILE, **fields)
+
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self), indent=2, sort_keys=True)
 
     @classmethod
     def from_json(cls, text: str) -> "PairsMetadata":
         return cls(**json.loads(text))
+
+
+def write_metadata(metadata: PairsMetadata, pairs_dir: str) -> str:
+    """pairs_dir/metadata.json (local or gs://, through Beam's filesystems); returns its path."""
+    from apache_beam.io.filesystems import FileSystems
+
+    path = FileSystems.join(pairs_dir, METADATA_FILE)
+    with FileSystems.create(path) as handle:
+        handle.write(metadata.to_json().encode("utf-8"))
+    return path
 
 
 def read_metadata(path: str) -> PairsMetadata:

@@ -19,7 +19,7 @@ from wikipairs.reqa.candidates import (MAX_SENTENCE_TOKENS, build_reqa_set, fram
                              tokenize_candidates)
 from pipeline.splits import hash64
 from schemas.pairs import REQA_SPLITS
-from wikipairs.reqa.squad import Paragraph, Question, read_squad, write_squad
+from wikipairs.reqa.squad import Paragraph, read_squad, write_squad
 
 VALID_SHARE_OF_TRAIN = 0.1
 RECORDS_PER_SHARD = 50_000
@@ -145,8 +145,7 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
     """Write the shards, metadata.json, vocab.txt and the squad_*.json subsets; returns counts."""
     import tensorflow as tf
 
-    from schemas.pairs import (METADATA_FILE, PAIRS_DIR, PAIRS_SCHEMA_VERSION, REQA_TASK,
-                               VOCAB_FILE, PairsMetadata)
+    from schemas.pairs import PAIRS_DIR, REQA_TASK, VOCAB_FILE, PairsMetadata, write_metadata
     from pipeline.tokenizer import TokenizerSpec
 
     vocab_path, known_lower_case = resolve_vocab(vocab)
@@ -160,9 +159,8 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
     pairs_dir = posixpath.join(output_dir, PAIRS_DIR)
     shards = {split: write_split(rows, pairs_dir, split) for split, rows in records.items()}
     tf.io.gfile.copy(vocab_path, posixpath.join(pairs_dir, VOCAB_FILE), overwrite=True)
-    metadata = PairsMetadata(
-        schema_version=PAIRS_SCHEMA_VERSION, wikipairs_version=_version(),
-        vocab_file=VOCAB_FILE, vocab_sha256=tokenizer.sha256, vocab_size=tokenizer.vocab_size,
+    write_metadata(PairsMetadata.create(
+        vocab_sha256=tokenizer.sha256, vocab_size=tokenizer.vocab_size,
         lower_case=tokenizer.lower_case, vocab_learned=False,
         max_query_len=config.max_query_len, max_doc_len=config.max_doc_len, keep_text=True,
         seed=config.seed, split_fractions=[config.train_fraction, 0.0, 1 - config.train_fraction],
@@ -170,9 +168,7 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
                      "max_title_tokens": config.max_sentence_tokens},
         counts={s: {REQA_TASK: len(rows)} for s, rows in records.items()},
         truncated={side: {REQA_TASK: n} for side, n in truncated.items()},
-        shards={s: {REQA_TASK: names} for s, names in shards.items()}, inputs=[squad])
-    with tf.io.gfile.GFile(posixpath.join(pairs_dir, METADATA_FILE), "w") as handle:
-        handle.write(metadata.to_json())
+        shards={s: {REQA_TASK: names} for s, names in shards.items()}, inputs=[squad]), pairs_dir)
     for split in records:
         keep = {q for q, s in split_of.items() if s == split}
         write_squad(squad_subset(paragraphs, keep), posixpath.join(output_dir,
@@ -181,12 +177,6 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
             "pairs": {s: len(rows) for s, rows in records.items()},
             "candidates": len(reqa_set.candidates), "pairs_dir": pairs_dir,
             "unanswerable": reqa_set.unanswerable}
-
-
-def _version() -> str:
-    import importlib.metadata
-
-    return importlib.metadata.version("wikipairs")
 
 
 def parse_args(argv=None) -> argparse.Namespace:
