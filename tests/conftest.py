@@ -1,4 +1,5 @@
-"""Shared fixtures: the real English Wikipedia sample, parsed once per session."""
+"""Shared fixtures: the real English Wikipedia sample, parsed once per session; and the `slow`
+marker: `pytest -m "not slow"` runs the fast tests (under a minute), `make test` runs all."""
 from __future__ import annotations
 
 import os
@@ -8,6 +9,16 @@ os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports Ten
 import pytest  # noqa: E402
 
 from pipeline.sample_data import sample_path  # noqa: E402
+
+# Fixtures that run the whole job on the sample or train a model: a test that uses one (directly
+# or through another fixture) is slow. Tests that are slow on their own say @pytest.mark.slow.
+SLOW_FIXTURES = {"sample_pairs", "tiny_model", "sample_results"}
+
+
+def pytest_collection_modifyitems(items):
+    for item in items:
+        if SLOW_FIXTURES & set(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.slow)
 
 
 @pytest.fixture(scope="session")

@@ -20,6 +20,8 @@ from schemas.pairs import FEATURES, SPLITS, TEXT_FEATURES
 from schemas.pairs import PRETRAINING_TASKS as TASKS  # the tasks of pipeline-made shards
 from tests.pairs_run import read_records, run_job
 
+pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
 SHARD = "train/ict-00000-of-00001.tfrecord.gz"
 
 

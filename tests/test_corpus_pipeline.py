@@ -13,6 +13,8 @@ from schemas.corpus import LINK_KINDS
 from tests.corpus_run import run_corpus
 from tests.dumpfactory import page_xml, write_dump
 
+pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
 
 @pytest.fixture(scope="module")
 def sample_corpus(sample, tmp_path_factory):

@@ -304,6 +304,7 @@ def peak_traced_memory_while_reading(path) -> tuple[int, int]:
         tracemalloc.stop()
 
 
+@pytest.mark.slow
 def test_memory_does_not_grow_with_the_file(tmp_path):
     small_size = repeated_stream_dump(tmp_path / "small.xml.bz2", copies=25)
     large_size = repeated_stream_dump(tmp_path / "large.xml.bz2", copies=250)

@@ -458,6 +458,7 @@ def test_encoder_with_tanh_gelu_is_refused(minilm):
         hf.assign(BertEncoderV2(**kwargs), str(minilm))
 
 
+@pytest.mark.slow
 def test_loads_into_a_tower_like_model_under_a_strategy(minilm, minilm_parts):
     """As trainer.task builds towers: the encoder inside a Keras model, in a strategy's scope
     (variables 'query_tower/bert_encoder_v2_N/…', distributed)."""

@@ -33,6 +33,8 @@ from pipeline.sampling import PairConfig
 from schemas.corpus import LINK_KINDS
 from tests.dumpfactory import page_xml, write_dump
 
+pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
 HUB_ID = 1
 LINKERS = 1_000
 LINKS_PER_LINKER = 100  # 10 sentences of 10 links: 100,000 links to the hub in all

@@ -17,6 +17,8 @@ import pytest
 from pipeline import launch_checks as job
 from trainer import launch_checks as trainer_checks
 
+pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
 REPO = pathlib.Path(__file__).resolve().parent.parent
 HANG_GUARD_S = 60  # a check that hangs fails the test; the checks take seconds (see timings)
 FAST_S = 30  # generous: a loaded 2-core machine imports Beam twice plus a 10 s probe in ~15 s

@@ -113,6 +113,7 @@ def test_pyproject_lists_every_package():
     assert sorted(listed) == on_disk
 
 
+@pytest.mark.slow
 def test_the_wheel_installs_only_the_project_top_level_names(tmp_path):
     """Built from a copy of the tree: setuptools' in-tree build/ directory can hold modules of an
     older layout, which would then ship."""

@@ -158,6 +158,7 @@ def test_range_not_at_a_stream_boundary_is_a_problem(tmp_path):
     assert problem.record == f"stream@{dump.offsets[1] + 3} before any page"
 
 
+@pytest.mark.slow
 def test_real_sample_split_in_ranges_reads_like_the_original(tmp_path, real_sample):
     header, pages, footer = dumpfactory.split_dump(bz2.decompress(real_sample.read_bytes()))
     dump = dumpfactory.write_multistream(

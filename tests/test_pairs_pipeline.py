@@ -15,6 +15,8 @@ from schemas.pairs import PRETRAINING_TASKS as TASKS  # what the pipeline writes
 from tests.corpus_run import run_corpus
 from tests.pairs_run import run_job, run_pairs
 
+pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
 FRACTIONS = (0.6, 0.2, 0.2)
 
 

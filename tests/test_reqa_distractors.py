@@ -187,6 +187,7 @@ def main_without_tensorflow(argv: list[str]) -> str:
     return done.stdout
 
 
+@pytest.mark.slow
 def test_command_prints_a_table_per_n_and_draws_the_plot(hand_corpus, tmp_path):
     """`python -m wikipairs.reqa.evaluate --bm25_only --distractors ... --plot` in a fresh process:
     one table per N with the N actually added, the JSON report, a PNG, and no TensorFlow."""

@@ -192,6 +192,7 @@ def test_pickles_without_tensorflow_state(tokenizer, sample_ids, sentences):
     assert copy.tokenize(sentences[:50]) == sample_ids[:50]
 
 
+@pytest.mark.slow
 def test_import_and_decode_do_not_load_tensorflow():
     """`import pipeline.tokenizer` and the CLI's decoding must not load TensorFlow."""
     script = (

@@ -12,6 +12,8 @@ import pytest
 from pipeline.sample_data import sample_path
 from tests.pairs_run import run_job
 
+pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
 FRACTIONS = (0.6, 0.2, 0.2)
 
 

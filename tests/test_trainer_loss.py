@@ -137,6 +137,7 @@ def _run_child(cases: list[dict]) -> list[dict]:
     return json.loads(line.removeprefix("RESULT "))
 
 
+@pytest.mark.slow
 def test_two_replicas_with_gathered_negatives_equal_one_big_batch():
     options = [{}, {"symmetric": True, "remove_accidental_hits": True}]
     results = _run_child([{**o, "gather_negatives": gather} for o in options

@@ -96,6 +96,7 @@ def test_tokenizing_the_words_one_by_one_gives_the_sentence_ids(sentences):
     assert by_word == tokenizer.tokenize(sample)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("lower_case", [True, False])
 def test_words_match_fast_bert_tokenizer_on_every_character(lower_case):
     """Every code point of the Basic Multilingual Plane that Python's Unicode database knows, as

@@ -103,6 +103,7 @@ def _articles(sample_pages):
             yield fields
 
 
+@pytest.mark.slow
 def test_strip_equals_full_parse_on_sample(sample_pages, sample_site):
     compared = 0
     kinds = collections.Counter()
