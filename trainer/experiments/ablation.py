@@ -27,6 +27,7 @@ import subprocess
 import sys
 import time
 
+from pipeline.progress import format_duration
 from schemas.pairs import REQA_SPLITS as SPLITS
 from trainer.ranking import KS
 
@@ -120,8 +121,8 @@ class Runner:
             handle.write(command)
         elapsed = time.monotonic() - self.started
         eta = elapsed / self.done * (self.total - self.done)
-        print(f"[{self.done}/{self.total}] {name}: {time.monotonic() - step_start:.0f}s "
-              f"(elapsed {elapsed / 60:.1f} min, ETA {eta / 60:.1f} min)", flush=True)
+        print(f"[{self.done}/{self.total}] {name}: {format_duration(time.monotonic() - step_start)} "
+              f"(elapsed {format_duration(elapsed)}, ETA {format_duration(eta)})", flush=True)
 
 
 def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions: str | None,
@@ -359,9 +360,9 @@ def main(argv=None) -> dict:
     with open(os.path.join(args.output_dir, "ablation.md"), "w") as handle:
         handle.write(table)
     plot(reports, os.path.join(args.output_dir, "ablation.png"))
-    minutes = (time.monotonic() - runner.started) / 60
+    took = format_duration(time.monotonic() - runner.started)
     print(f"\n{table}\nwritten: {args.output_dir}/ablation.md, {args.output_dir}/ablation.png "
-          f"({minutes:.1f} min)", flush=True)
+          f"({took})", flush=True)
     return reports
 
 
