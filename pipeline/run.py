@@ -64,7 +64,37 @@ def parse_args(argv: list[str] | None = None):
     pairs.add_argument("--split_fractions", default="0.98,0.01,0.01", help="train,valid,test")
     pairs.add_argument("--keep_text", action="store_true", help="store raw texts in the records")
     pairs.add_argument("--records_per_shard", type=int, default=50_000)
-    return parser.parse_known_args(argv)
+    args, beam_args = parser.parse_known_args(argv)
+    if unknown := unknown_flags(beam_args, parser):
+        parser.exit(2, f"{parser.prog}: unknown flags: {', '.join(unknown)} (neither this "
+                       "job's nor Beam's; --help lists the job's)\n")
+    return args, beam_args
+
+
+def unknown_flags(beam_args: list[str], parser: argparse.ArgumentParser) -> list[str]:
+    """The flags of `beam_args` that no Beam PipelineOptions class declares, each with the
+    nearest flag of the job or of Beam when one is close ('--ict_per_artcle (did you mean
+    --ict_per_article?)'). Beam itself only logs 'Discarding unparseable args' and runs on
+    with the defaults, which a typo in a pair option would silently give."""
+    import difflib
+
+    from apache_beam.options import pipeline_options
+
+    beam = pipeline_options._BeamArgumentParser(allow_abbrev=False)
+    # The classes Beam's own get_all_options parses with (the last of each name).
+    for cls in {str(c): c for c in pipeline_options.PipelineOptions.__subclasses__()}.values():
+        cls._add_argparse_args(beam)  # pylint: disable=protected-access
+    _, unknown = beam.parse_known_args(beam_args)
+    known = [flag for p in (parser, beam) for action in p._actions
+             for flag in action.option_strings if flag.startswith("--")]
+    named = []
+    for arg in unknown:
+        if not arg.startswith("-"):
+            continue  # the value of an unknown flag given as its own argument
+        flag = arg.split("=", 1)[0]
+        close = difflib.get_close_matches(flag, known, n=1, cutoff=0.8)
+        named.append(f"{flag} (did you mean {close[0]}?)" if close else flag)
+    return named
 
 
 def link_kinds(value: str) -> tuple[str, ...]:

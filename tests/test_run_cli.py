@@ -57,3 +57,26 @@ def test_dataflow_dry_run_builds_the_job_graph_offline(tmp_path):
                   "--dry_run=True")
     assert result.returncode == 0, result.stderr[-3000:]
     assert "outputs go to gs://bucket/corpus" in result.stdout
+
+
+def test_a_flag_neither_the_job_nor_beam_knows_is_refused_with_a_hint(tmp_path):
+    """Beam alone would log 'Discarding unparseable args' and run with the default ICT count."""
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.run", "--input=dump.xml.bz2",
+         f"--output_dir={tmp_path / 'out'}", "--ict_per_artcle=3", "--runner=DirectRunner",
+         "--project", "p", "--bogus_flag", "7"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        "python -m pipeline.run: unknown flags: --ict_per_artcle (did you mean --ict_per_article?),"
+        " --bogus_flag (neither this job's nor Beam's; --help lists the job's)"]
+    assert not (tmp_path / "out").exists()
+
+
+def test_beam_flags_pass_and_only_unknown_ones_are_named():
+    from pipeline.run import parse_args
+
+    args, beam_args = parse_args(["--input=d.xml", "--output_dir=o", "--runner=DataflowRunner",
+                                  "--project", "p", "--region=r", "--max_num_workers=4",
+                                  "--experiments=use_runner_v2", "--dry_run=True"])
+    assert args.input == ["d.xml"] and "--max_num_workers=4" in beam_args
