@@ -6,6 +6,7 @@ import contextlib
 import io
 import json
 import pathlib
+import re
 
 import numpy as np
 import pytest
@@ -131,9 +132,12 @@ def test_finetuning_refuses_shards_of_another_vocabulary(tiny_model, sample_pair
         main(_finetune_flags(tmp_path / "other", tmp_path / "ft", tiny_model[2]))
 
 
-def test_a_missing_init_checkpoint_is_named(reqa_shards, tmp_path):
+def test_a_missing_init_checkpoint_is_named(reqa_shards, tmp_path, capsys):
     from trainer.task import main
 
     out, _ = reqa_shards
-    with pytest.raises(SystemExit, match=r"--init_checkpoint .*nowhere: neither a training run's"):
+    with pytest.raises(SystemExit) as stopped:
         main(_finetune_flags(out, tmp_path / "ft", tmp_path / "nowhere"))
+    assert stopped.value.code == 2
+    assert re.search(r"--init_checkpoint .*nowhere: neither a training run's",
+                     capsys.readouterr().err)

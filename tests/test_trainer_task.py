@@ -266,3 +266,27 @@ def test_vocab_size_defaults_to_the_shards_unless_chosen(pairs, tmp_path):
     (tmp_path / "c.yaml").write_text("model:\n  vocab_size: 5000\n")
     from_file = resolve_config(parse_args([train, model_dir, f"--config_file={tmp_path}/c.yaml"]))
     assert from_file.model.vocab_size == 5000
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--set", "train.step=10"], "unknown config key 'train.step', did you mean 'train.steps'?"),
+    (["--set", 'data.task_weights={"ictt": 1}'],
+     "data.task_weights: unknown task 'ictt', did you mean 'ict'?"),
+    (["--config_file", "nope.yaml"], "--config_file nope.yaml: no such file"),
+    (["--train_data", "{pairs}/pair/train"], "--train_data {pairs}/pair/train: no pair shards match"),
+])
+def test_config_and_data_mistakes_are_one_line_before_anything_is_built(pairs, tmp_path, flags,
+                                                                        message):
+    """Through the real command: exit code 2, one line on stderr naming the mistake (and the
+    nearest known name), nothing written to model_dir."""
+    root = str(pairs["dir"].parent)
+    flags = [flag.replace("{pairs}", root) for flag in flags]
+    done = subprocess.run(
+        [sys.executable, "-m", "trainer.task", "--config=tiny", f"--model_dir={tmp_path / 'm'}",
+         f"--train_data={pairs['dir'] / 'train'}", *flags], cwd=REPO, env=CHILD_ENV,
+        capture_output=True, text=True, timeout=300)
+    assert done.returncode == 2, done.stderr[-2000:]
+    lines = [line for line in done.stderr.splitlines() if line.startswith("python -m trainer")]
+    assert len(lines) == 1 and message.replace("{pairs}", root) in lines[0], done.stderr[-2000:]
+    assert "Traceback" not in done.stderr
+    assert not (tmp_path / "m").exists()

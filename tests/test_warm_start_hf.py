@@ -7,6 +7,7 @@ on the pipeline's own query ids for the same texts."""
 from __future__ import annotations
 
 import json
+import re
 
 import numpy as np
 import pytest
@@ -100,10 +101,13 @@ def test_shards_of_another_vocabulary_are_refused(sample_pairs, minilm, tmp_path
               "--config=tiny", f"--init_checkpoint=hf:{minilm}", "--set=train.steps=1"])
 
 
-def test_a_folder_that_is_not_a_checkpoint_is_a_one_line_error(sample_pairs, tmp_path):
+def test_a_folder_that_is_not_a_checkpoint_is_a_one_line_error(sample_pairs, tmp_path, capsys):
     from trainer.task import main
 
     (tmp_path / "not_bert").mkdir()
-    with pytest.raises(SystemExit, match=r"not_bert.*config\.json"):
+    with pytest.raises(SystemExit) as stopped:
         main([f"--train_data={sample_pairs['dir'] / 'train'}", f"--model_dir={tmp_path}/m",
               "--config=tiny", f"--init_checkpoint=hf:{tmp_path / 'not_bert'}"])
+    assert stopped.value.code == 2
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert re.search(r"not_bert.*config\.json", line)

@@ -103,7 +103,8 @@ def apply_overrides(config, overrides: dict[str, Any], where: str = ""):
     for key, value in overrides.items():
         path = f"{where}{key}"
         if key not in fields:
-            raise ValueError(f"unknown config key {path!r} (known: {', '.join(fields)})")
+            raise ValueError(f"unknown config key {path!r}{did_you_mean(key, fields, where)} "
+                             f"(known: {', '.join(fields)})")
         current = getattr(config, key)
         if dataclasses.is_dataclass(current):
             if not isinstance(value, dict):
@@ -111,7 +112,30 @@ def apply_overrides(config, overrides: dict[str, Any], where: str = ""):
             changes[key] = apply_overrides(current, value, path + ".")
         else:
             changes[key] = _coerce(value, hints[key], path)
-    return dataclasses.replace(config, **changes)
+    config = dataclasses.replace(config, **changes)
+    if isinstance(config, DataConfig):
+        check_task_weights(config.task_weights)
+    return config
+
+
+def check_task_weights(weights: dict[str, float]) -> None:
+    """Task names the pair shards can hold (a typo fails before the model is built)."""
+    from schemas.pairs import TASKS
+
+    for task, weight in weights.items():
+        if task not in TASKS:
+            raise ValueError(f"data.task_weights: unknown task {task!r}"
+                             f"{did_you_mean(task, TASKS)} (tasks: {', '.join(TASKS)})")
+        if not isinstance(weight, (int, float)) or weight < 0:
+            raise ValueError(f"data.task_weights: {task} weight {weight!r} is not a number >= 0")
+
+
+def did_you_mean(name: str, known, prefix: str = "") -> str:
+    """', did you mean 'train.steps'?' when one known name is close to `name`, else ''."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
+    return f", did you mean {prefix + close[0]!r}?" if close else ""
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")

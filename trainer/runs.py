@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import argparse
 import posixpath
+import sys
 import time
 
 import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
@@ -28,6 +29,7 @@ def add_run_flags(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--strategy", default="one_device", choices=STRATEGIES)
     parser.add_argument("--tpu", default="", help="TPU address, or 'local' on a TPU VM")
     parser.add_argument("--num_gpus", type=int, default=None, help="default: all visible")
+    parser.set_defaults(prog=parser.prog)  # for one-line errors (usage_error)
 
 
 def prepare_run(args: argparse.Namespace) -> ExperimentConfig:
@@ -45,20 +47,45 @@ def prepare_run(args: argparse.Namespace) -> ExperimentConfig:
     return config
 
 
+def usage_error(args: argparse.Namespace, message: str) -> SystemExit:
+    """What a command raises for input a person can fix: one line on stderr, exit code 2."""
+    print(f"{getattr(args, 'prog', 'wikipairs')}: {message}", file=sys.stderr, flush=True)
+    return SystemExit(2)
+
+
 def resolve_config(args: argparse.Namespace) -> ExperimentConfig:
+    """The resolved config, every key and the training shards checked before anything is built
+    (a typo is one line naming it, not a traceback after the model was built)."""
+    import tensorflow as tf
+
     data = {k: v for k, v in (("train_data", args.train_data), ("eval_data", args.eval_data)) if v}
     inherit, direct = {}, {"data": data}
+    if args.config_file and not tf.io.gfile.exists(args.config_file):
+        raise usage_error(args, f"--config_file {args.config_file}: no such file")
     if args.init_checkpoint:
         from trainer.warm_start import resolve_warm_start
 
         try:
             inherit = {"model": resolve_warm_start(args.init_checkpoint).model_overrides}
         except (FileNotFoundError, ValueError) as error:
-            raise SystemExit(str(error)) from None
+            raise usage_error(args, str(error)) from None
         direct["train"] = {"init_checkpoint": args.init_checkpoint}
-    config = resolve(args.config, args.config_file, args.assignments, inherit=inherit, **direct)
+    try:
+        config = resolve(args.config, args.config_file, args.assignments, inherit=inherit,
+                         **direct)
+    except ValueError as error:
+        raise usage_error(args, str(error)) from None
     if not config.data.train_data:
-        raise SystemExit("give --train_data (or data.train_data in the config)")
+        raise usage_error(args, "give --train_data (or data.train_data in the config)")
+    from trainer.data import find_shards
+
+    for flag, value in (("--train_data", config.data.train_data),
+                        ("--eval_data", config.data.eval_data)):
+        if value:
+            try:
+                find_shards(value)
+            except (FileNotFoundError, ValueError) as error:
+                raise usage_error(args, f"{flag} {value}: {error}") from None
     if not sets_vocab_size(args, inherit):
         config = with_shards_vocab_size(config)
     return config
