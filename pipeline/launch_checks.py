@@ -269,6 +269,18 @@ def option_problems(args) -> list[str]:
     return []
 
 
+def input_problems(args) -> list[str]:
+    """A local --input that matches no file, for a job whose workers run here: Beam would build
+    the whole pipeline, fail deep in a chain of tracebacks and leave empty output directories
+    behind. (On a cluster a local path is the workers' to resolve.)"""
+    import glob
+
+    return [f"--input={pattern}: matches no file (give a dump file or a glob of dumps, e.g. "
+            "--input='data/*.xml*.bz2')"
+            for pattern in getattr(args, "input", None) or ()
+            if not is_remote(pattern) and not glob.glob(os.path.expanduser(pattern))]
+
+
 def launch_problems(args, beam_args: list[str], environ=os.environ) -> list[str]:
     """Every problem with the job's options that can be known before building the pipeline."""
     if problems := option_problems(args):
@@ -276,6 +288,10 @@ def launch_problems(args, beam_args: list[str], environ=os.environ) -> list[str]
     options = PipelineOptions(beam_args)
     runner = runner_name(options.view_as(StandardOptions).runner)
     paths = path_options(args)
+    local = (runner not in DATAFLOW_RUNNERS
+             and runs_on_this_machine(runner, options.view_as(PortableOptions).job_endpoint))
+    if local and (missing := input_problems(args)):
+        return missing
     if runner in DATAFLOW_RUNNERS:
         cloud = options.view_as(GoogleCloudOptions)
         return dataflow_problems(paths, cloud.temp_location, cloud.staging_location,
@@ -293,7 +309,8 @@ def launch_problems(args, beam_args: list[str], environ=os.environ) -> list[str]
 def check_launch(args, beam_args: list[str]) -> None:
     """Stop the job with every problem found, one per line, before anything heavy starts."""
     if problems := launch_problems(args, beam_args):
-        raise SystemExit("\n".join(problems))
+        print("\n".join(problems), file=sys.stderr, flush=True)  # each names its flag
+        raise SystemExit(2)
 
 
 def _probe_main(argv: list[str]) -> None:

@@ -223,9 +223,11 @@ def test_launch_problems_read_beam_options_and_the_region_variable():
     ["--input=d.xml", "--output_dir=gs://b/out", "--dry_run=True"],  # nothing written
     ["--input=d.xml", "--output_dir=gs://b/out", "--runner=FlinkRunner"],  # workers elsewhere
 ])
-def test_launches_that_are_not_probed(argv, monkeypatch):
+def test_launches_that_are_not_probed(argv, monkeypatch, tmp_path):
     from pipeline.run import parse_args
 
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "d.xml").write_text("<mediawiki/>")
     monkeypatch.setattr(job, "run_probe", lambda *a, **k: pytest.fail("probed"))
     assert job.launch_problems(*parse_args(argv)) == []
 

@@ -80,3 +80,15 @@ def test_beam_flags_pass_and_only_unknown_ones_are_named():
                                   "--project", "p", "--region=r", "--max_num_workers=4",
                                   "--experiments=use_runner_v2", "--dry_run=True"])
     assert args.input == ["d.xml"] and "--max_num_workers=4" in beam_args
+
+
+def test_an_input_that_matches_nothing_stops_before_the_pipeline(tmp_path):
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.run", f"--input={tmp_path}/nothing*.bz2",
+         f"--output_dir={tmp_path / 'out'}"], cwd=REPO, capture_output=True, text=True,
+        timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"--input={tmp_path}/nothing*.bz2: matches no file (give a dump "
+        "file or a glob of dumps, e.g. --input='data/*.xml*.bz2')"]
+    assert not (tmp_path / "out").exists()
