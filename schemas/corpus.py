@@ -11,6 +11,7 @@ corpus_stats.json  counts: every page read lands in exactly one bucket
 """
 from __future__ import annotations
 
+import os
 from typing import Iterator, NamedTuple
 
 import pyarrow as pa
@@ -175,6 +176,9 @@ def check_schema_version(output_dir: str) -> None:
     """ValueError unless the corpus under `output_dir` has the tables this version reads: older
     corpora lack link kinds, and an inbound link's position may be null."""
     stats = read_stats(output_dir)
+    if stats is None and "://" not in output_dir and not os.path.isdir(output_dir):
+        raise ValueError(f"{output_dir}: no such directory (give the --output_dir of "
+                         "`python -m pipeline.run`)")
     if stats is None:
         raise ValueError(f"{output_dir}: no {STATS_FILE}: not a finished corpus of "
                          "`python -m pipeline.run` (its corpus stage writes it last)")

@@ -15,7 +15,7 @@ from wikipairs.reqa.from_corpus import (ANSWER_NOT_IN_EVIDENCE, EVIDENCE_AMBIGUO
                               build_paragraphs, load_corpus, main, parse_record, place, read_lines,
                               resolve_all, resolve_line, sentence_spans)
 from wikipairs.reqa.squad import read_squad
-from schemas.corpus import ARTICLES
+from schemas.corpus import ARTICLES, CORPUS_SCHEMA_VERSION, STATS_FILE
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
 SAMPLE_QA = REPO / "bench" / "data" / "sample_qa.jsonl"
@@ -139,7 +139,8 @@ def test_paragraphs_are_the_passages_of_asked_articles_with_their_questions():
 # --- the command on a hand-made corpus table ---------------------------------------------------
 
 def write_corpus(corpus_dir: pathlib.Path, articles: dict[str, list[list[str]]]) -> None:
-    """A one-shard articles table: each article one lead section holding its passages."""
+    """A one-shard articles table (each article one lead section holding its passages) and the
+    corpus_stats.json that says which schema it is, as the corpus stage writes them."""
     rows = [{"id": i, "title": title, "links": [], "inbound_links": [], "source": "test",
              "sections": [{"heading": "", "path": [], "level": 0, "is_lead": True,
                            "passages": passages}]}
@@ -147,6 +148,7 @@ def write_corpus(corpus_dir: pathlib.Path, articles: dict[str, list[list[str]]])
     (corpus_dir / "articles").mkdir(parents=True)
     pq.write_table(pa.Table.from_pylist(rows, schema=ARTICLES),
                    corpus_dir / "articles" / "part-00000-of-00001.parquet")
+    (corpus_dir / STATS_FILE).write_text(json.dumps({"schema_version": CORPUS_SCHEMA_VERSION}))
 
 
 def test_command_writes_squad_or_lists_every_unresolved_line(tmp_path, capsys):
@@ -191,3 +193,18 @@ def test_sample_questions_resolve_completely_against_the_sample_corpus(sample_co
     paragraphs = read_squad(str(output))
     qids = [q.qid for p in paragraphs for q in p.questions]
     assert sorted(qids) == sorted(f"sample-{n}" for n, _ in lines)
+
+
+def test_a_missing_corpus_is_one_line_through_the_command(tmp_path):
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "wikipairs.reqa.from_corpus", f"--corpus={tmp_path / 'nope'}",
+         "--questions=bench/data/sample_qa.jsonl", f"--output={tmp_path / 'squad.json'}"],
+        cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 2
+    assert done.stderr.strip().splitlines() == [
+        f"python -m wikipairs.reqa.from_corpus: --corpus {tmp_path / 'nope'}: no such directory "
+        "(give the --output_dir of `python -m pipeline.run`)"]
+    assert not (tmp_path / "squad.json").exists()

@@ -15,6 +15,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import os
 import sys
 
 from schemas.corpus import passage_text, row_passages
@@ -212,6 +213,17 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    from schemas.corpus import check_schema_version
+
+    try:  # a corpus that is not there is one line, not a report of every question unresolved
+        check_schema_version(args.corpus)
+    except ValueError as error:
+        print(f"python -m wikipairs.reqa.from_corpus: --corpus {error}", file=sys.stderr)
+        return 2
+    if not os.path.exists(args.questions) and "://" not in args.questions:
+        print(f"python -m wikipairs.reqa.from_corpus: --questions {args.questions}: no such file",
+              file=sys.stderr)
+        return 2
     ordered = load_corpus(args.corpus)
     placed, failures = resolve_all(read_lines(args.questions), dict(ordered))
     if failures:
