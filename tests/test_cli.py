@@ -296,3 +296,16 @@ def test_validate_names_the_file_and_record(cli, pairs, tmp_path, breakage):
     for text in expected:
         assert text in out, out
     assert "FAILED" in out.splitlines()[-1]
+
+
+def test_export_follows_the_extension_and_refuses_one_it_does_not_write(cli, pairs, tmp_path):
+    status, _, _ = cli("export", pairs["dir"], tmp_path / "pairs.jsonl", "--quiet")
+    assert status == 0 and (tmp_path / "pairs.jsonl").read_text().startswith("{")
+    status, out, err = cli("export", pairs["dir"], tmp_path / "pairs.csv", "--quiet")
+    assert status == 2 and out == ""
+    assert err.strip().splitlines() == [
+        f"wikipairs export: error: {tmp_path / 'pairs.csv'}: export writes Parquet or JSON Lines; "
+        "end the name with one of .parquet, .pq, .jsonl, .json, .ndjson, or give --format"]
+    assert not (tmp_path / "pairs.csv").exists()
+    status, _, err = cli("export", pairs["dir"], tmp_path / "pairs.parquet", "--format", "jsonl")
+    assert status == 2 and "the extension says parquet, --format says jsonl" in err

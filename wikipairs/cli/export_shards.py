@@ -35,10 +35,23 @@ class ExportConfig:
     row_group_rows: int = 65_536
 
 
+EXTENSIONS = {"parquet": (".parquet", ".pq"), "jsonl": (".jsonl", ".json", ".ndjson")}
+
+
 def format_of(out: str, given: str | None) -> str:
-    if given:
-        return given
-    return "jsonl" if out.endswith((".jsonl", ".json")) else "parquet"
+    """The table format: --format, else OUT's extension. An extension that names another format
+    (or none we write, like .csv) is refused rather than written in a format it does not say."""
+    from wikipairs.cli.shards import CliError
+
+    named = next((name for name, suffixes in EXTENSIONS.items()
+                  if out.lower().endswith(suffixes)), None)
+    if given and named not in (None, given):
+        raise CliError(f"{out}: the extension says {named}, --format says {given}")
+    if given or named:
+        return given or named
+    known = ", ".join(suffix for suffixes in EXTENSIONS.values() for suffix in suffixes)
+    raise CliError(f"{out}: export writes Parquet or JSON Lines; end the name with one of "
+                   f"{known}, or give --format")
 
 
 def arrow_schema(with_text: bool, decoded_text: bool) -> pa.Schema:
