@@ -81,9 +81,24 @@ def bert_uncased_vocab_path() -> pathlib.Path:
     return fetch(BERT_UNCASED_VOCAB)
 
 
-def main() -> None:
-    print(sample_path())
-    print(bert_uncased_vocab_path())
+def fetch_command(prog: str, description: str, fetchers, argv=None) -> None:
+    """`python -m MODULE [--data_dir DIR]`: fetch each of `fetchers` (data_dir -> path) and print
+    where it is; --help explains without downloading anything."""
+    import argparse
+
+    parser = argparse.ArgumentParser(prog=prog, description=description,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--data_dir", type=pathlib.Path, default=DATA_DIR,
+                        help=f"where the files are cached (default: {DATA_DIR})")
+    args = parser.parse_args(argv)
+    for fetcher in fetchers:
+        print(fetcher(args.data_dir))
+
+
+def main(argv=None) -> None:
+    fetch_command("python -m pipeline.sample_data", __doc__,
+                  [lambda d: fetch(ENWIKI_SAMPLE, d), lambda d: fetch(BERT_UNCASED_VOCAB, d)],
+                  argv)
 
 
 if __name__ == "__main__":

@@ -200,3 +200,30 @@ def test_record_checks_name_each_broken_record():
         (9, "feature", "unknown feature 'extra'"),
         (10, "feature", "not a tf.train.Example: CountFields: Failed to consume entire buffer"),
         (11, "ids", "doc_ids has id 40000, outside the vocab (ids 0..30521)")]
+
+
+def test_data_fetchers_explain_without_downloading_and_take_a_data_dir(tmp_path):
+    """--help downloads nothing; --data_dir uses (and checks) the files cached there."""
+    import shutil
+    import subprocess
+    import sys
+
+    from pipeline.sample_data import (BERT_UNCASED_VOCAB, ENWIKI_SAMPLE, bert_uncased_vocab_path,
+                                      sample_path)
+
+    for module in ("pipeline.sample_data", "trainer.checkpoints"):
+        shown = subprocess.run([sys.executable, "-m", module, "--help",
+                                f"--data_dir={tmp_path / 'x'}"], cwd=REPO, capture_output=True,
+                               text=True, timeout=60)
+        assert shown.returncode == 0 and shown.stdout.startswith(f"usage: python -m {module}")
+        assert "downloading" not in shown.stderr and not (tmp_path / "x").exists()
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    shutil.copy(sample_path(), cache / ENWIKI_SAMPLE.filename)
+    shutil.copy(bert_uncased_vocab_path(), cache / BERT_UNCASED_VOCAB.filename)
+    fetched = subprocess.run([sys.executable, "-m", "pipeline.sample_data",
+                              f"--data_dir={cache}"], cwd=REPO, capture_output=True, text=True,
+                             timeout=60)
+    assert fetched.returncode == 0 and "downloading" not in fetched.stderr
+    assert fetched.stdout.split() == [str(cache / ENWIKI_SAMPLE.filename),
+                                      str(cache / BERT_UNCASED_VOCAB.filename)]

