@@ -454,6 +454,7 @@ def test_cli_builds_with_progress_and_faiss(cli, small_corpus, model_dir, tmp_pa
 
 @pytest.mark.parametrize("case, expected", [
     ("no_export", "no exported encoders"),
+    ("no_model", "no such directory (give a training run's --model_dir"),
     ("no_corpus", "no corpus here"),
     ("empty_query", "query 2 of 2 is empty"),
 ])
@@ -462,6 +463,8 @@ def test_cli_errors_name_the_problem(cli, case, expected, model_dir, corpus_dir,
     if case == "no_export":
         model, queries = str(tmp_path / "not_a_model"), ["fine"]
         os.makedirs(model)
+    elif case == "no_model":  # not a reason to suggest the exporter
+        model, queries = str(tmp_path / "nope"), ["fine"]
     elif case == "no_corpus":
         corpus, queries = str(tmp_path / "not_a_corpus"), ["fine"]
     status, out, err = cli("--model", model, "--corpus", corpus, "--index_dir", tmp_path,
@@ -470,7 +473,9 @@ def test_cli_errors_name_the_problem(cli, case, expected, model_dir, corpus_dir,
     assert err.startswith("wikipairs search: error: ") and expected in err
     assert "Traceback" not in err
     if case != "empty_query":
-        assert (model if case == "no_export" else corpus) in err
+        assert (model if case in ("no_export", "no_model") else corpus) in err
+    if case in ("no_export", "no_model"):  # neither holds a checkpoint to export
+        assert "trainer.export" not in err and len(err.strip().splitlines()) == 1
 
 
 HEAVY_MODULES_AFTER_HELP = """

@@ -12,6 +12,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from trainer.export import DOC_ENCODER, EXPORT_DIR, INFO_FILE, QUERY_ENCODER
+from trainer.layout import CHECKPOINT_DIR
 
 
 def find_export_dir(model: str) -> str:
@@ -19,14 +20,19 @@ def find_export_dir(model: str) -> str:
     what is missing otherwise."""
     import tensorflow as tf
 
+    if not tf.io.gfile.exists(model):
+        raise FileNotFoundError(f"{model}: no such directory (give a training run's --model_dir, "
+                                "or its export/)")
     for candidate in (posixpath.join(model, EXPORT_DIR), model):
         if all(tf.io.gfile.exists(posixpath.join(candidate, name, "saved_model.pb"))
                for name in (QUERY_ENCODER, DOC_ENCODER)):
             return candidate
     raise FileNotFoundError(
         f"{model}: no exported encoders ({QUERY_ENCODER}/ and {DOC_ENCODER}/ with saved_model.pb) "
-        f"in it or in {posixpath.join(model, EXPORT_DIR)}; run `python -m trainer.export "
-        f"--model_dir={model}` to export the latest checkpoint")
+        f"in it or in {posixpath.join(model, EXPORT_DIR)}"
+        + (f"; run `python -m trainer.export --model_dir={model}` to export its latest checkpoint"
+           if tf.io.gfile.exists(posixpath.join(model, CHECKPOINT_DIR)) else
+           ": not a training run's model_dir (no checkpoints/ either)"))
 
 
 @dataclasses.dataclass
