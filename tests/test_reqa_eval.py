@@ -148,13 +148,13 @@ def test_bm25_only_command_needs_no_tensorflow(tmp_path):
     TensorFlow never imported."""
     code = ("import sys; from wikipairs.reqa.evaluate import main; "
             f"main(['--squad', {str(HANDMADE)!r}, '--bm25_only', '--json', "
-            f"'--bm25_document', 'sentence', '--output', {str(tmp_path / 'r.json')!r}]); "
+            f"'--bm25_document', 'sentence', '--output', {str(tmp_path / 'new' / 'r.json')!r}]); "
             "assert 'tensorflow' not in sys.modules, 'tensorflow was imported'")
     run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=REPO,
                          env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)
     assert run.returncode == 0, run.stderr
     printed = json.loads(run.stdout)
-    assert printed == json.loads((tmp_path / "r.json").read_text())
+    assert printed == json.loads((tmp_path / "new" / "r.json").read_text())  # its dir made
     assert printed["questions"] == 5 and printed["skipped_unanswerable"] == 1
     assert printed["systems"]["BM25"]["mrr"] == pytest.approx(0.8)
 

@@ -416,6 +416,7 @@ def evaluate_command(args: argparse.Namespace) -> dict:
         text = format_report(report)
     print(json.dumps(report, indent=2) if args.json else text, flush=True)
     if args.output:
+        os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)
         with open(args.output, "w", encoding="utf-8") as handle:
             json.dump(report, handle, indent=2)
     return report
