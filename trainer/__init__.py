@@ -7,3 +7,4 @@ TensorFlow is first imported, so it is set when the package is imported.
 import os
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # no start-up notices; errors still raise
