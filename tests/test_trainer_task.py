@@ -291,3 +291,31 @@ def test_config_and_data_mistakes_are_one_line_before_anything_is_built(pairs, t
     (line,) = done.stderr.strip().splitlines()
     assert line.startswith("python -m trainer.task: ") and message.replace("{pairs}", root) in line
     assert not (tmp_path / "m").exists()
+
+
+def test_ctrl_c_stops_between_host_calls_with_a_checkpoint_and_says_how_to_resume(pairs, tmp_path):
+    flags = _flags(pairs, tmp_path, "train.steps=100000", "train.checkpoint_every=100000",
+                   "train.steps_per_loop=5", "train.log_every=5")
+    command = [sys.executable, "-m", "trainer.task", *flags, "--no_export"]
+    child = subprocess.Popen(command, cwd=REPO, env=CHILD_ENV, stdout=subprocess.PIPE,
+                             stderr=subprocess.PIPE, text=True)
+    try:
+        for line in child.stdout:  # the first progress line: training is under way
+            if line.startswith("step "):
+                break
+        child.send_signal(signal.SIGINT)
+        out, err = child.communicate(timeout=120)
+    finally:
+        child.kill()
+    assert child.returncode == 130, err[-2000:]
+    assert "Traceback" not in err and "stopping after the steps running now" in err
+    (said,) = [line for line in out.splitlines() if line.startswith("interrupted at step ")]
+    step = int(said.split()[3].split("/")[0])
+    assert said.endswith("; the same command resumes from it")
+    assert str(tmp_path / "checkpoints" / f"ckpt-{step}") in said
+    assert _checkpoint_steps(tmp_path) == [step]
+    resumed = subprocess.run(
+        [*command[:-1], f"--set=train.steps={step + 2}", "--no_export"], cwd=REPO, env=CHILD_ENV,
+        capture_output=True, text=True, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr[-2000:]
+    assert f"resumed from {tmp_path / 'checkpoints' / f'ckpt-{step}'}" in resumed.stdout

@@ -127,7 +127,10 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     config = prepare_run(args)
     print(f"resolved config:\n{to_yaml(config)}", flush=True)
-    return train(config, make_strategy(args), args.model_dir, args.jit_compile)
+    result = train(config, make_strategy(args), args.model_dir, args.jit_compile)
+    if result["interrupted"]:
+        raise SystemExit(130)  # the shell's code for a Ctrl-C
+    return result
 
 
 if __name__ == "__main__":

@@ -188,6 +188,39 @@ def write_scalars(writer, step: int, scalars: dict[str, float]) -> None:
             tf.summary.scalar(name, value)
 
 
+class StopRequest:
+    """Ctrl-C (SIGINT) while a training loop runs: the first asks the loop to stop at the end of
+    the steps running now (a host call), save a checkpoint and say how to resume; a second one
+    stops at once. TensorFlow only returns to Python between host calls, so that is the soonest
+    a checkpoint can be written."""
+
+    def __init__(self):
+        self.requested = False
+        self.previous = None
+
+    def _handle(self, signum, frame):
+        if self.requested:
+            raise KeyboardInterrupt
+        self.requested = True
+        print("stopping after the steps running now, with a checkpoint (Ctrl-C again: stop at "
+              "once, losing them)", file=sys.stderr, flush=True)
+
+    def __enter__(self):
+        import signal
+        import threading
+
+        if threading.current_thread() is threading.main_thread():
+            self.previous = signal.signal(signal.SIGINT, self._handle)
+        return self
+
+    def __exit__(self, *exc):
+        import signal
+
+        if self.previous is not None:
+            signal.signal(signal.SIGINT, self.previous)
+        return False
+
+
 def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
              scalar_names: tuple[str, str] = ("loss", "in_batch_accuracy"),
              line_names: tuple[str, str] = ("loss", "in-batch acc"), intervals: tuple = (),
@@ -197,32 +230,39 @@ def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
     `steps_per_loop` steps per host call, each call ending on the step of the next checkpoint,
     log line or other `intervals` event; after each call the TensorBoard scalars, the progress
     line on log steps, a checkpoint on checkpoint steps, and `after(step, last)` (e.g. held-out
-    evaluation). Returns the last call's numbers and every call's (step, loss) as `history`."""
+    evaluation). Ctrl-C stops it between calls with a checkpoint (StopRequest). Returns the last
+    call's numbers, every call's (step, loss) as `history`, and `interrupted`."""
     import tensorflow as tf
 
     step = first_step = int(optimizer.iterations.numpy())
     history, last, started = [], {"step": step}, time.time()
-    while step < train.steps:
-        steps = 1 if step == first_step else steps_this_loop(
-            step, train.steps, train.steps_per_loop, train.checkpoint_every, train.log_every,
-            *intervals)
-        loop_start = time.time()
-        loss, accuracy = (float(value) for value in loop(iterator, tf.constant(steps)))
-        seconds = time.time() - loop_start  # float() above waited for the device
-        step = int(optimizer.iterations.numpy())
-        learning_rate = float(optimizer.learning_rate.numpy())
-        rate = steps * train.global_batch_size / seconds
-        write_scalars(writer, step, {scalar_names[0]: loss, "learning_rate": learning_rate,
-                                     scalar_names[1]: accuracy, "examples_per_second": rate})
-        history.append((step, loss))
-        last = {"step": step, "loss": loss, "accuracy": accuracy, "examples_per_second": rate}
-        if step % train.log_every == 0 or step == train.steps or step == first_step + steps:
-            per_step = (time.time() - started) / (step - first_step)
-            print(progress_line(step, train.steps, loss, accuracy, learning_rate, rate, per_step,
-                                line_names), flush=True)
-        if step % train.checkpoint_every == 0 or step == train.steps:
-            manager.save(checkpoint_number=step)
-        if after is not None:
-            after(step, last)
+    with StopRequest() as stop:
+        while step < train.steps:
+            steps = 1 if step == first_step else steps_this_loop(
+                step, train.steps, train.steps_per_loop, train.checkpoint_every, train.log_every,
+                *intervals)
+            loop_start = time.time()
+            loss, accuracy = (float(value) for value in loop(iterator, tf.constant(steps)))
+            seconds = time.time() - loop_start  # float() above waited for the device
+            step = int(optimizer.iterations.numpy())
+            learning_rate = float(optimizer.learning_rate.numpy())
+            rate = steps * train.global_batch_size / seconds
+            write_scalars(writer, step, {scalar_names[0]: loss, "learning_rate": learning_rate,
+                                         scalar_names[1]: accuracy, "examples_per_second": rate})
+            history.append((step, loss))
+            last = {"step": step, "loss": loss, "accuracy": accuracy, "examples_per_second": rate}
+            if (step % train.log_every == 0 or step == train.steps or step == first_step + steps
+                    or stop.requested):
+                per_step = (time.time() - started) / (step - first_step)
+                print(progress_line(step, train.steps, loss, accuracy, learning_rate, rate,
+                                    per_step, line_names), flush=True)
+            if step % train.checkpoint_every == 0 or step == train.steps or stop.requested:
+                saved = manager.save(checkpoint_number=step)
+            if stop.requested:
+                print(f"interrupted at step {step}/{train.steps}: checkpoint {saved}; the same "
+                      "command resumes from it", flush=True)
+                break
+            if after is not None:
+                after(step, last)
     writer.flush()
-    return {**last, "history": history}
+    return {**last, "history": history, "interrupted": stop.requested}

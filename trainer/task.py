@@ -151,6 +151,8 @@ def main(argv=None) -> dict:
           f"shards are checked):\n{to_yaml(config)}", flush=True)
     strategy = make_strategy(args)
     result = train(config, strategy, args.model_dir)
+    if result["interrupted"]:
+        raise SystemExit(130)  # the shell's code for a Ctrl-C
     if args.export and result["chief"]:
         from trainer.export import export_encoders
 
