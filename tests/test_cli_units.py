@@ -227,3 +227,43 @@ def test_data_fetchers_explain_without_downloading_and_take_a_data_dir(tmp_path)
     assert fetched.returncode == 0 and "downloading" not in fetched.stderr
     assert fetched.stdout.split() == [str(cache / ENWIKI_SAMPLE.filename),
                                       str(cache / BERT_UNCASED_VOCAB.filename)]
+
+
+def test_one_command_lists_and_runs_every_job(tmp_path):
+    """`wikipairs --help` names every job (without importing anything heavy), `--version` says
+    the package's, and `wikipairs JOB ARGS` is `python -m MODULE ARGS`: same output, same code."""
+    import json
+    import re
+    import subprocess
+    import sys
+
+    from wikipairs.cli.main import JOBS
+
+    shown = subprocess.run([sys.executable, "-c", (
+        "import sys; from wikipairs.cli.main import main\n"
+        "try:\n    main(['--help'])\nexcept SystemExit:\n    pass\n"
+        "print(sorted({'tensorflow', 'apache_beam', 'pyarrow'} & set(sys.modules)))")],
+        cwd=REPO, capture_output=True, text=True, timeout=60)
+    assert shown.returncode == 0 and shown.stdout.strip().endswith("[]")
+    listed = " ".join(shown.stdout.split())
+    for name, (module, _) in JOBS.items():
+        assert re.search(rf"^\s+{re.escape(name)}\s", shown.stdout, re.M), name
+        assert f"(python -m {module})" in listed, module
+    version = subprocess.run([sys.executable, "-m", "wikipairs.cli", "--version"], cwd=REPO,
+                             capture_output=True, text=True, timeout=60)
+    assert version.stdout.strip().startswith("wikipairs 0.")
+    handmade = os.path.join(REPO, "tests", "data", "reqa_handmade.json")
+    flags = ["--squad", handmade, "--bm25_only", "--json"]
+    via_cli = subprocess.run([sys.executable, "-m", "wikipairs.cli", "reqa", *flags], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+    via_module = subprocess.run([sys.executable, "-m", "wikipairs.reqa.evaluate", *flags],
+                                cwd=REPO, capture_output=True, text=True, timeout=120)
+    assert via_cli.returncode == via_module.returncode == 0, via_cli.stderr
+    strip = (lambda report: {k: v for k, v in report.items() if k != "systems"})
+    assert strip(json.loads(via_cli.stdout)) == strip(json.loads(via_module.stdout))
+    assert json.loads(via_cli.stdout)["systems"]["BM25"]["mrr"] == json.loads(
+        via_module.stdout)["systems"]["BM25"]["mrr"]
+    refused = subprocess.run([sys.executable, "-m", "wikipairs.cli", "build", "--input=x.xml",
+                              f"--output_dir={tmp_path}/o", "--bogus"], cwd=REPO,
+                             capture_output=True, text=True, timeout=120)
+    assert refused.returncode == 2 and "--bogus" in refused.stderr

@@ -1,5 +1,6 @@
-"""wikipairs: look at, check and export the pair shards of `python -m pipeline.run`; search a
-corpus with a trained model's exported towers.
+"""wikipairs: every job of the project as one command (build, train, reqa, ablation, ... each
+the same code as its `python -m` form); look at, check and export pair shards; search a corpus
+with a trained model's exported towers.
 
 PATH is a pairs directory (holding metadata.json), a job's --output_dir, a shard file or a glob of
 shard files (quote it); local or gs://.
@@ -24,6 +25,41 @@ from schemas.pairs import SPLITS, TASKS
 # This module imports nothing heavy: `--help` must not wait for TensorFlow. Each command's module
 # is imported by `wikipairs.cli.commands` when the command runs.
 
+# The jobs that have a `python -m` form: `wikipairs JOB ARGS...` runs that module with ARGS, the
+# same code and flags (`wikipairs JOB --help` shows them).
+JOBS = {
+    "build": ("pipeline.run", "the Beam job: dumps -> corpus tables -> pair shards"),
+    "train": ("trainer.task", "train the two towers on pair shards; export SavedModels"),
+    "pretrain-mlm": ("trainer.mlm", "masked-LM pre-training of the towers' encoder"),
+    "export-model": ("trainer.export", "export a training run's latest checkpoint as SavedModels"),
+    "reqa": ("wikipairs.reqa.evaluate", "ReQA: BM25 and exported models on SQuAD-format data"),
+    "finetune-pairs": ("wikipairs.reqa.finetune_pairs", "ReQA fine-tuning shards from SQuAD"),
+    "questions": ("wikipairs.reqa.from_corpus", "a SQuAD file from a corpus and a question list"),
+    "nq": ("wikipairs.reqa.nq", "Natural Questions -> SQuAD format, as ReQA builds it"),
+    "ablation": ("trainer.experiments.ablation", "the paper's pre-training ablation"),
+    "fetch-data": ("pipeline.sample_data", "fetch the sample dump and the BERT vocabulary"),
+    "fetch-checkpoints": ("trainer.checkpoints", "fetch all-MiniLM-L6-v2 (and the ONNX reference)"),
+}
+
+
+def run_job(name: str, argv: list[str]) -> int:
+    """`wikipairs NAME ARGS` = `python -m MODULE ARGS`: the module runs as __main__."""
+    import runpy
+
+    module = JOBS[name][0]
+    saved = sys.argv
+    sys.argv = [f"wikipairs {name}", *argv]
+    try:
+        runpy.run_module(module, run_name="__main__", alter_sys=True)
+    except SystemExit as stop:
+        if stop.code is None or isinstance(stop.code, int):
+            return stop.code or 0
+        print(stop.code, file=sys.stderr)
+        return 1
+    finally:
+        sys.argv = saved
+    return 0
+
 
 def _command(commands, name: str, summary: str, description: str) -> argparse.ArgumentParser:
     """A subcommand with the arguments every command takes; `handler` names its function in
@@ -44,6 +80,10 @@ def _command(commands, name: str, summary: str, description: str) -> argparse.Ar
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="wikipairs", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
+    import importlib.metadata
+
+    parser.add_argument("--version", action="version",
+                        version=f"wikipairs {importlib.metadata.version('wikipairs')}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     stats = _command(
@@ -91,10 +131,15 @@ def build_parser() -> argparse.ArgumentParser:
         "them for each QUERY by inner product with the query tower's embedding.")
     search.set_defaults(handler="search")
     search_command.add_arguments(search)
+    for name, (module, summary) in JOBS.items():  # listed here; run_job runs them
+        commands.add_parser(name, help=f"{summary} (python -m {module})", add_help=False)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if argv and argv[0] in JOBS:
+        return run_job(argv[0], argv[1:])
     args = build_parser().parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors reach us as exceptions anyway
