@@ -178,3 +178,27 @@ def test_an_unknown_variant_is_refused(tmp_path):
         capture_output=True, timeout=120)
     assert result.returncode != 0
     assert result.stderr.strip().splitlines()[-1].startswith("--variants: unknown ['ELMo']")
+
+
+def test_the_eta_weighs_steps_by_their_expected_cost(tmp_path):
+    """A MiniLM fine-tune is expected to take far longer than a tiny one, in proportion to its
+    examples and the two models' speeds; the Runner's ETA is the cost left, scaled by how the
+    finished steps compared with their expectation."""
+    from trainer.experiments.ablation import (CHECKPOINT_EXAMPLES_PER_S, TINY_EXAMPLES_PER_S,
+                                              Runner, expected_seconds)
+
+    config = AblationConfig()
+    steps, _ = plan(config, ["dump.xml.bz2"], "s.json", None, str(tmp_path))
+    named = dict(steps)
+    tiny = expected_seconds(named["fine-tune ICT on 80/20"])
+    minilm = expected_seconds(named["fine-tune MiniLM zero-shot on 80/20"])
+    assert tiny == config.finetune_steps * config.finetune_batch / TINY_EXAMPLES_PER_S
+    assert minilm == (config.checkpoint_finetune_steps * config.finetune_batch
+                      / CHECKPOINT_EXAMPLES_PER_S)
+    assert expected_seconds(named["evaluate MiniLM zero-shot on 80/20"]) > expected_seconds(
+        named["evaluate ICT on 80/20"]) > expected_seconds(named["evaluate BM25 on 80/20"])
+    runner = Runner(str(tmp_path), steps)
+    assert runner.eta() == pytest.approx(sum(expected_seconds(argv) for _, argv in steps))
+    runner.left -= tiny
+    runner.ran_expected, runner.ran_seconds = tiny, 2 * tiny  # this machine runs at half speed
+    assert runner.eta() == pytest.approx(2 * runner.left)

@@ -93,25 +93,58 @@ def slug(name: str) -> str:
             .replace("(", "").replace(")", ""))
 
 
+# A step's expected cost, in seconds of this 2-core CPU, for the ETA (measured in this ablation:
+# the tiny model trains ~120 examples/s, MiniLM ~6; a tiny model encodes ReQA's 7,123 candidates
+# in ~15 s, MiniLM in ~12 min; the pipeline on the sample ~30 s).
+TINY_EXAMPLES_PER_S, CHECKPOINT_EXAMPLES_PER_S = 120.0, 6.0
+TINY_EVALUATION_S, CHECKPOINT_EVALUATION_S, OTHER_STEP_S = 25.0, 720.0, 20.0
+
+
+def expected_seconds(argv: list[str]) -> float:
+    """How long a step should take, from its own flags (for an ETA weighted by cost)."""
+    sets = dict(arg.removeprefix("--set=").split("=", 1) for arg in argv
+                if arg.startswith("--set=train."))
+    checkpoint = any("hf:" in arg or "minilm" in arg.lower() for arg in argv)
+    if argv[0] in ("trainer.task", "trainer.mlm"):
+        steps = float(sets.get("train.steps", 300))
+        batch = float(sets.get("train.global_batch_size", 32))
+        return steps * batch / (CHECKPOINT_EXAMPLES_PER_S if checkpoint else TINY_EXAMPLES_PER_S)
+    if argv[0] == "wikipairs.reqa.evaluate" and "--bm25_only" not in argv:
+        return CHECKPOINT_EVALUATION_S if checkpoint else TINY_EVALUATION_S
+    return OTHER_STEP_S
+
+
 class Runner:
     """Runs steps as subprocesses, one log per step, skipping a step whose marker records the same
-    command (so an interrupted ablation resumes, and a step whose flags changed runs again)."""
+    command (so an interrupted ablation resumes, and a step whose flags changed runs again). Says
+    which step runs and where its log is before it starts; the ETA weighs the steps left by
+    their expected cost, scaled by how the finished ones compared with theirs."""
 
-    def __init__(self, output_dir: str, total_steps: int):
-        self.output_dir, self.total, self.done = output_dir, total_steps, 0
+    def __init__(self, output_dir: str, steps: list[tuple[str, list[str]]]):
+        self.output_dir, self.total, self.done = output_dir, len(steps), 0
+        self.expected = {name: expected_seconds(argv) for name, argv in steps}
+        self.left = sum(self.expected.values())
+        self.ran_expected = self.ran_seconds = 0.0
         self.started = time.monotonic()
         os.makedirs(os.path.join(output_dir, "logs"), exist_ok=True)
+
+    def eta(self) -> float:
+        scale = self.ran_seconds / self.ran_expected if self.ran_expected else 1.0
+        return self.left * scale
 
     def run(self, name: str, argv: list[str]) -> None:
         marker = os.path.join(self.output_dir, "logs", f"{slug(name)}.done")
         self.done += 1
+        self.left -= self.expected[name]
         command = json.dumps(argv)
         if os.path.exists(marker) and open(marker).read() == command:
             print(f"[{self.done}/{self.total}] {name}: done earlier, skipped", flush=True)
             return
         log_path = os.path.join(self.output_dir, "logs", f"{slug(name)}.log")
+        print(f"[{self.done}/{self.total}] {name}: running (expected "
+              f"{format_duration(self.expected[name])}; log: {log_path})", flush=True)
         step_start = time.monotonic()
-        env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "2"}
+        env = {**os.environ, "TF_USE_LEGACY_KERAS": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
         with open(log_path, "w") as log:
             code = subprocess.call([sys.executable, "-m", *argv], stdout=log,
                                    stderr=subprocess.STDOUT, env=env)
@@ -119,10 +152,12 @@ class Runner:
             sys.exit(f"{name} failed (exit {code}); see {log_path}")
         with open(marker, "w") as handle:  # the command it ran: a changed command runs again
             handle.write(command)
-        elapsed = time.monotonic() - self.started
-        eta = elapsed / self.done * (self.total - self.done)
-        print(f"[{self.done}/{self.total}] {name}: {format_duration(time.monotonic() - step_start)} "
-              f"(elapsed {format_duration(elapsed)}, ETA {format_duration(eta)})", flush=True)
+        took = time.monotonic() - step_start
+        self.ran_seconds += took
+        self.ran_expected += self.expected[name]
+        print(f"[{self.done}/{self.total}] {name}: done in {format_duration(took)} (elapsed "
+              f"{format_duration(time.monotonic() - self.started)}, ETA "
+              f"{format_duration(self.eta())})", flush=True)
 
 
 def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions: str | None,
@@ -350,7 +385,7 @@ def main(argv=None) -> dict:
         if given and not os.path.exists(given):
             sys.exit(f"{what} {given}: no such file")
     steps, report_paths = plan(config, args.input, args.squad, args.questions, args.output_dir)
-    runner = Runner(args.output_dir, len(steps))
+    runner = Runner(args.output_dir, steps)
     for name, argv_ in steps:
         runner.run(name, argv_)
     reports, open_domain = read_reports(report_paths)
