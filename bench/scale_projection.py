@@ -32,7 +32,6 @@ import argparse
 import bz2
 import contextlib
 import dataclasses
-import hashlib
 import json
 import os
 import pathlib
@@ -48,6 +47,7 @@ from pairs_bench import STAGES, VOCAB, job_command, outputs  # noqa: E402
 
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
+from pipeline.splits import hash64  # noqa: E402  (the pipeline's one 64-bit hash)
 
 OUT = WORK / "scale"
 MB, GB = 10**6, 10**9
@@ -89,10 +89,6 @@ def sample_pages():
     return sorted(articles, key=lambda item: len(item[0])), redirects
 
 
-def stable_hash(text: str) -> int:
-    return int.from_bytes(hashlib.blake2b(text.encode(), digest_size=8).digest(), "little")
-
-
 def redirect_xml(page_id: int, title: str, target: str) -> bytes:
     return (f"<page>\n    <title>{escape(title)}</title>\n    <ns>0</ns>\n    <id>{page_id}</id>\n"
             f"    <redirect title={quoteattr(target)} />\n    <revision>\n"
@@ -110,7 +106,7 @@ def resolving_redirects(articles) -> list[bytes]:
     missing = sorted({link.target for article in articles for link in article.links
                       if ":" not in link.target} - set(titles))
     return [redirect_xml(RESOLVING_REDIRECT_IDS + i, target,
-                         titles[stable_hash(target) % len(titles)])
+                         titles[hash64(target) % len(titles)])
             for i, target in enumerate(missing)]
 
 
