@@ -260,8 +260,50 @@ def summary(output_dir: str) -> str:
     return "\n".join(corpus_summary(output_dir) + pairs_summary(output_dir))
 
 
+class PlainWorkerLines(logging.Filter):
+    """The local runners' worker processes send their log lines to this process as LogEntry
+    protos, which Beam logs in proto text format over several lines (`severity: WARN`,
+    `timestamp { seconds: ... }`, `message: "..."`; the portable job service prefixes
+    `Worker: `): keep the message alone, so progress lines reach the console as plain lines.
+    Two start-up notices every worker logs about Beam's own internal flags are dropped: they are
+    not about the user's job (its flags were checked before it started)."""
+
+    INTERNAL_FLAGS = {"--pipeline_type_check", "--direct_runner_use_stacked_bundle"}
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        text = record.getMessage()
+        proto = text.removeprefix("Worker: ")
+        if proto.startswith("severity: ") and "message: " in proto:
+            from apache_beam.portability.api import beam_fn_api_pb2
+            from google.protobuf import text_format
+
+            try:
+                entry = text_format.Parse(proto, beam_fn_api_pb2.LogEntry())
+            except text_format.ParseError:
+                return True
+            if self.is_noise(entry.message):
+                return False
+            record.msg, record.args = entry.message, ()
+        return True
+
+    def is_noise(self, message: str) -> bool:
+        if message.startswith("No semi_persistent_directory found"):
+            return True
+        prefix = "Discarding unparseable args: "
+        if message.startswith(prefix):
+            import ast
+
+            try:
+                return set(ast.literal_eval(message[len(prefix):])) <= self.INTERNAL_FLAGS
+            except (ValueError, SyntaxError, TypeError):
+                return False
+        return False
+
+
 def main():
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(PlainWorkerLines())
     from apache_beam.runners.runner import PipelineState
 
     config, state = run()

@@ -28,6 +28,7 @@ def test_local_run_prints_where_outputs_are(sample, tmp_path):
     assert f"{tmp_path}/articles/*.parquet" in result.stdout
     assert "pages read: 206 (buckets add up to 206)" in result.stdout
     assert "pages/s" in result.stderr  # the progress line
+    assert "severity: " not in result.stderr and "timestamp {" not in result.stderr
     assert "kept out to keep splits apart: linking articles in another split" in result.stdout
     assert "wlp pairs by link kind: prose" in result.stdout
 
@@ -92,3 +93,29 @@ def test_an_input_that_matches_nothing_stops_before_the_pipeline(tmp_path):
         f"--input={tmp_path}/nothing*.bz2: matches no file (give a dump "
         "file or a glob of dumps, e.g. --input='data/*.xml*.bz2')"]
     assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("prefix, newline", [("", "\n"), ("Worker: ", " ")])
+def test_worker_log_entries_become_plain_lines(prefix, newline):
+    """What the DirectRunner (multi-process) and the portable job service log for a worker's
+    line, a LogEntry in proto text format, is logged as the worker's message alone."""
+    import logging
+
+    from apache_beam.portability.api import beam_fn_api_pb2
+
+    from pipeline.run import PlainWorkerLines
+
+    line = 'parsing (this worker): 1,234 pages, 123 pages/s – "quoted"'
+    entry = beam_fn_api_pb2.LogEntry(severity=beam_fn_api_pb2.LogEntry.Severity.WARN,
+                                     message=line, log_location="pipeline/progress.py:1")
+    entry.timestamp.seconds = 5
+    record = logging.LogRecord("root", logging.WARNING, __file__, 1, "%s",
+                               (prefix + str(entry).replace("\n", newline),), None)
+    assert PlainWorkerLines().filter(record) and record.getMessage() == line
+    other = logging.LogRecord("root", logging.WARNING, __file__, 1, "severity: high", (), None)
+    assert PlainWorkerLines().filter(other) and other.getMessage() == "severity: high"
+    for noise, kept in ((["--direct_runner_use_stacked_bundle", "--pipeline_type_check"], False),
+                        (["--ict_per_artcle=3"], True)):  # a user's flag is never hidden
+        entry.message = f"Discarding unparseable args: {noise}"
+        record = logging.LogRecord("root", logging.WARNING, __file__, 1, str(entry), (), None)
+        assert PlainWorkerLines().filter(record) == kept
