@@ -133,3 +133,9 @@ def test_the_wheel_installs_only_the_project_top_level_names(tmp_path):
     assert top == set(TOP_LEVEL)
     assert "wikipairs/cli/main.py" in names and "pipeline/run.py" in names
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
+    # The declared license, shipped: Apache-2.0 in pyproject, its text in LICENSE and the wheel.
+    declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["license"]
+    assert declared == {"text": "Apache-2.0"}
+    (shipped,) = [name for name in names if name.endswith(".dist-info/LICENSE")]
+    text = zipfile.ZipFile(wheel).read(shipped).decode()
+    assert text == (REPO / "LICENSE").read_text() and "Version 2.0, January 2004" in text
