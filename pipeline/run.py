@@ -64,7 +64,9 @@ def parse_args(argv: list[str] | None = None):
     pairs.add_argument("--split_fractions", default="0.98,0.01,0.01", help="train,valid,test")
     pairs.add_argument("--keep_text", action="store_true", help="store raw texts in the records")
     pairs.add_argument("--records_per_shard", type=int, default=50_000)
-    args, beam_args = parser.parse_known_args(argv)
+    from pipeline.flags import one_flag_style
+
+    args, beam_args = one_flag_style(parser).parse_known_args(argv)
     if unknown := unknown_flags(beam_args, parser):
         parser.exit(2, f"{parser.prog}: unknown flags: {', '.join(unknown)} (neither this "
                        "job's nor Beam's; --help lists the job's)\n")

@@ -90,7 +90,9 @@ def fetch_command(prog: str, description: str, fetchers, argv=None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--data_dir", type=pathlib.Path, default=DATA_DIR,
                         help=f"where the files are cached (default: {DATA_DIR})")
-    args = parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    args = one_flag_style(parser).parse_args(argv)
     for fetcher in fetchers:
         print(fetcher(args.data_dir))
 

@@ -267,3 +267,39 @@ def test_one_command_lists_and_runs_every_job(tmp_path):
                               f"--output_dir={tmp_path}/o", "--bogus"], cwd=REPO,
                              capture_output=True, text=True, timeout=120)
     assert refused.returncode == 2 and "--bogus" in refused.stderr
+
+
+def test_every_command_shows_underscores_and_accepts_dashes():
+    """One flag style: help shows `--output_dir`-style flags everywhere (the shard commands'
+    `--batch-size` became `--batch_size`); the dashed spelling of any flag still parses."""
+    import argparse
+    import importlib
+
+    from pipeline.flags import one_flag_style, spellings
+    from wikipairs.cli.main import build_parser
+
+    assert spellings("--batch-size") == ["--batch_size", "--batch-size"]
+    assert spellings("--no-lower_case") == ["--no-lower_case", "--no-lower-case"]
+    assert spellings("--json") == ["--json"]
+
+    def shown_flags(parser):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from shown_flags(sub)
+            elif not isinstance(action, argparse.BooleanOptionalAction):
+                yield from (f for f in action.option_strings if f.startswith("--"))
+
+    dashed = [f for f in shown_flags(one_flag_style(build_parser())) if "-" in f[2:]]
+    assert dashed == []
+    run = importlib.import_module("pipeline.run")
+    args, beam_args = run.parse_args(["--input=a.xml", "--output-dir=o", "--ict-per-article=3",
+                                      "--no-lower-case"])
+    assert (args.output_dir, args.ict_per_article, args.lower_case, beam_args) == (
+        "o", 3, False, [])
+    task = importlib.import_module("trainer.task")
+    args = task.parse_args(["--model-dir=m", "--train-data=t", "--no-export"])
+    assert (args.model_dir, args.train_data, args.export) == ("m", "t", False)
+    cli = one_flag_style(build_parser()).parse_args(["validate", "p", "--max-problems", "3",
+                                                     "--batch_size", "7"])
+    assert (cli.max_problems, cli.batch_size) == (3, 7)

@@ -148,4 +148,6 @@ if __name__ == "__main__":
     parser = argparse.ArgumentParser(prog="python -m trainer.export", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model_dir", required=True)
-    print(export_latest(parser.parse_args().model_dir))
+    from pipeline.flags import one_flag_style
+
+    print(export_latest(one_flag_style(parser).parse_args().model_dir))

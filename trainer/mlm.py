@@ -115,7 +115,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--jit_compile", action="store_true",
                         help="XLA-compile the step (one_device; TPU steps are compiled anyway)")
     parser.set_defaults(eval_data=None, init_checkpoint=None)  # trainer.runs.resolve_config's
-    args = parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    args = one_flag_style(parser).parse_args(argv)
     if args.jit_compile and args.strategy != "one_device":
         # XLA cannot compile a step whose variables sit on several devices (its known issue
         # "tf.Variable on a different device"): say so before a long trace does.

@@ -30,7 +30,9 @@ def parse_args(argv=None) -> argparse.Namespace:
                         "model.safetensors, vocab.txt): its architecture becomes the model "
                         "config and both encoders start from its weights")
     parser.add_argument("--no_export", dest="export", action="store_false")
-    return parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    return one_flag_style(parser).parse_args(argv)
 
 
 def restore_or_initialize(checkpoint, model_dir: str, model, warm_start) -> str:

@@ -350,7 +350,9 @@ def parse_args(argv=None):
                   "open_domain_split"):
         value = getattr(defaults, field)
         parser.add_argument(f"--{field}", type=type(value), default=value, help=helps.get(field))
-    return parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    return one_flag_style(parser).parse_args(argv)
 
 
 def _names(given: str, known, flag: str) -> tuple[str, ...]:

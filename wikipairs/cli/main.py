@@ -140,7 +140,9 @@ def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     if argv and argv[0] in JOBS:
         return run_job(argv[0], argv[1:])
-    args = build_parser().parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    args = one_flag_style(build_parser()).parse_args(argv)
     os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")  # before anything imports TensorFlow
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")  # errors reach us as exceptions anyway
     from wikipairs.cli import commands

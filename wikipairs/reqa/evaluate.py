@@ -373,7 +373,9 @@ def add_arguments(parser: argparse.ArgumentParser) -> argparse.ArgumentParser:
 def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.evaluate", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
-    return add_arguments(parser).parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    return one_flag_style(add_arguments(parser)).parse_args(argv)
 
 
 def open_domain(args) -> bool:

@@ -191,7 +191,9 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--lower_case", default=None, action=argparse.BooleanOptionalAction,
                         help="default: the vocab's metadata, else lower-case")
-    return parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    return one_flag_style(parser).parse_args(argv)
 
 
 def main(argv=None) -> dict:

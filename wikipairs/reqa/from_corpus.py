@@ -208,7 +208,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                         help="every article of the corpus, not only those with a question")
     parser.add_argument("--skip_unresolved", action="store_true",
                         help="report questions that do not resolve and leave them out")
-    return parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    return one_flag_style(parser).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:

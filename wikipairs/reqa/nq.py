@@ -439,7 +439,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
                         help=".jsonl or .jsonl.gz files or globs, local or gs://")
     parser.add_argument("--output", required=True, help="the SQuAD JSON file to write")
     parser.add_argument("--progress_every_s", type=float, default=5.0)
-    return parser.parse_args(argv)
+    from pipeline.flags import one_flag_style
+
+    return one_flag_style(parser).parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
