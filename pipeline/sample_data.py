@@ -2,7 +2,8 @@
 
 The gensim wheel on PyPI ships a real English Wikipedia dump excerpt (206 pages); PyPI is the one
 place this project's machines can reach, so we take the file out of the wheel instead of committing
-it. Run `python -m pipeline.sample_data` to fetch it into `data/`.
+it. Run `python -m pipeline.sample_data` to fetch it into `data/` of a source checkout (an installed
+package uses ~/.cache/wikipairs/data, or $WIKIPAIRS_CACHE/data; `--data_dir` chooses).
 """
 from __future__ import annotations
 
@@ -14,8 +15,27 @@ import sys
 import tempfile
 import zipfile
 
+import os
+
 REPO_ROOT = pathlib.Path(__file__).resolve().parent.parent
-DATA_DIR = REPO_ROOT / "data"
+CACHE_ENV = "WIKIPAIRS_CACHE"  # the root of everything wikipairs caches
+
+
+def cache_root() -> pathlib.Path:
+    """$WIKIPAIRS_CACHE when set, else ~/.cache/wikipairs: the search index and, for an
+    installed package, the downloaded data live under it."""
+    return pathlib.Path(os.path.expanduser(os.environ.get(CACHE_ENV) or "~/.cache/wikipairs"))
+
+
+def default_data_dir(root: pathlib.Path = REPO_ROOT) -> pathlib.Path:
+    """data/ of a source checkout (where `make` and the README expect it), else the user cache:
+    an installed package never writes into site-packages."""
+    if (root / "pyproject.toml").exists():
+        return root / "data"
+    return cache_root() / "data"
+
+
+DATA_DIR = default_data_dir()
 
 
 @dataclasses.dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pyarrow.parquet as pq
 import pytest
 
 from wikipairs.cli.main import main
+from pipeline.sample_data import CACHE_ENV
 from wikipairs.retrieval import index as vector_index
 from wikipairs.retrieval import search as searching
 from wikipairs.retrieval.encoders import Encoders
@@ -394,10 +395,22 @@ def test_fingerprint_frames_its_parts():
 
 
 def test_the_cache_dir_honours_wikipairs_cache(monkeypatch, tmp_path):
-    monkeypatch.setenv(searching.CACHE_ENV, str(tmp_path))
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path))
     assert searching.default_index_dir() == str(tmp_path / "search")
-    monkeypatch.delenv(searching.CACHE_ENV)
+    monkeypatch.delenv(CACHE_ENV)
     assert searching.default_index_dir() == os.path.expanduser("~/.cache/wikipairs/search")
+
+
+def test_downloaded_data_stays_out_of_an_installed_package(monkeypatch, tmp_path):
+    """A source checkout keeps data/ (what make and the README use); an installed package (no
+    pyproject.toml beside its modules) caches under $WIKIPAIRS_CACHE/data, never site-packages."""
+    from pipeline.sample_data import REPO_ROOT, default_data_dir
+
+    assert default_data_dir() == REPO_ROOT / "data"
+    monkeypatch.setenv(CACHE_ENV, str(tmp_path / "cache"))
+    installed = tmp_path / "site-packages"
+    (installed / "pipeline").mkdir(parents=True)
+    assert default_data_dir(installed) == tmp_path / "cache" / "data"
 
 
 # --- the command line ----------------------------------------------------------------------------

@@ -30,12 +30,12 @@ import numpy as np
 import pyarrow as pa
 
 from pipeline.progress import Progress, Silent
+from pipeline.sample_data import cache_root
 
 from wikipairs.retrieval.index import (EMBEDDINGS_FILE, ExactConfig, ExactIndex, FaissConfig, FaissIndex,
                              choose_kind)
 
 INDEX_FORMAT = 1
-CACHE_ENV = "WIKIPAIRS_CACHE"  # replaces ~/.cache/wikipairs
 MANIFEST_FILE = "manifest.json"
 PASSAGES_FILE = "passages.parquet"
 BUILDING_PREFIX = ".building-"  # temp dirs: never read, whatever they hold
@@ -46,8 +46,7 @@ MODEL_FILES = ("export_info.json", "query_encoder/saved_model.pb",
 
 def default_index_dir() -> str:
     """$WIKIPAIRS_CACHE/search when that is set, else ~/.cache/wikipairs/search."""
-    root = os.environ.get(CACHE_ENV) or os.path.join("~", ".cache", "wikipairs")
-    return os.path.join(os.path.expanduser(root), "search")
+    return str(cache_root() / "search")
 
 
 ProgressFactory = Callable[[str, int], Progress]  # (what, total) -> progress
