@@ -104,7 +104,7 @@ def main(argv=None) -> None:
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", default="out/demo")
     parser.add_argument("--model", default="out/demo/model")
-    parser.add_argument("--questions", default=str(ROOT / "bench" / "data" / "sample_qa.jsonl"))
+    parser.add_argument("--questions", default=str(ROOT / "wikipairs" / "reqa" / "sample_qa.jsonl"))
     parser.add_argument("--repeat", type=int, default=3)
     parser.add_argument("--batch_size", type=int, default=128)
     parser.add_argument("--threads", type=int, default=1)

@@ -132,6 +132,7 @@ def test_the_wheel_installs_only_the_project_top_level_names(tmp_path):
     top = {name.split("/")[0] for name in names if not name.split("/")[0].endswith(".dist-info")}
     assert top == set(TOP_LEVEL)
     assert "wikipairs/cli/main.py" in names and "pipeline/run.py" in names
+    assert "wikipairs/reqa/sample_qa.jsonl" in names  # the ablation's questions, installed too
     assert not any(name.startswith(("tests/", "bench/")) for name in names)
     # The declared license, shipped: Apache-2.0 in pyproject, its text in LICENSE and the wheel.
     declared = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["license"]

@@ -232,7 +232,7 @@ def sample_squad(sample_pairs, tmp_path_factory) -> str:
 
     out = tmp_path_factory.mktemp("sample_squad")
     assert main(["--corpus", str(sample_pairs["dir"].parent), "--questions",
-                 str(REPO / "bench" / "data" / "sample_qa.jsonl"),
+                 str(REPO / "wikipairs" / "reqa" / "sample_qa.jsonl"),
                  "--output", str(out / "all.json")]) == 0
     write_squad(read_squad(str(out / "all.json"))[:120], str(out / "head.json"))
     return str(out / "head.json")

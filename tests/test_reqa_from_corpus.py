@@ -18,7 +18,7 @@ from wikipairs.reqa.squad import read_squad
 from schemas.corpus import ARTICLES, CORPUS_SCHEMA_VERSION, STATS_FILE
 
 REPO = pathlib.Path(__file__).resolve().parent.parent
-SAMPLE_QA = REPO / "bench" / "data" / "sample_qa.jsonl"
+SAMPLE_QA = REPO / "wikipairs" / "reqa" / "sample_qa.jsonl"
 
 # Two articles of passages (lists of sentences). "Paris" occurs twice in Zorvania's second passage,
 # and "In 1901 the river froze." is in both of Tessel's passages.
@@ -201,10 +201,21 @@ def test_a_missing_corpus_is_one_line_through_the_command(tmp_path):
 
     done = subprocess.run(
         [sys.executable, "-m", "wikipairs.reqa.from_corpus", f"--corpus={tmp_path / 'nope'}",
-         "--questions=bench/data/sample_qa.jsonl", f"--output={tmp_path / 'squad.json'}"],
+         "--questions=wikipairs/reqa/sample_qa.jsonl", f"--output={tmp_path / 'squad.json'}"],
         cwd=REPO, capture_output=True, text=True, timeout=120)
     assert done.returncode == 2
     assert done.stderr.strip().splitlines() == [
         f"python -m wikipairs.reqa.from_corpus: --corpus {tmp_path / 'nope'}: no such directory "
         "(give the --output_dir of `python -m pipeline.run`)"]
     assert not (tmp_path / "squad.json").exists()
+
+
+def test_sample_names_the_questions_that_ship_with_the_package(tmp_path, capsys):
+    """`--questions sample` reads the packaged file (an installed wikipairs has no bench/)."""
+    from wikipairs.reqa.from_corpus import SAMPLE_QUESTIONS
+
+    assert pathlib.Path(SAMPLE_QUESTIONS).read_bytes() == SAMPLE_QA.read_bytes()
+    write_corpus(tmp_path / "corpus", ARTICLES_BY_TITLE)  # none of the sample's titles
+    assert main(["--corpus", str(tmp_path / "corpus"), "--questions", "sample", "--output",
+                 str(tmp_path / "out.json")]) == 1
+    assert f"{SAMPLE_QUESTIONS}:1: {TITLE_NOT_FOUND}" in capsys.readouterr().err

@@ -7,7 +7,7 @@ table (recall@1/5/10/50/100, MRR), an open-domain table (corpus sentences as dis
 plot.
 
     python -m trainer.experiments.ablation --input data/enwiki-sample-pages-articles.xml.bz2 \\
-        --questions bench/data/sample_qa.jsonl --output_dir out/ablation
+        --questions wikipairs/reqa/sample_qa.jsonl --output_dir out/ablation
 
 `--squad FILE` takes any SQuAD-format file; `--questions` builds one from the pre-training corpus
 and a question file (wikipairs/reqa/from_corpus.py), as for the bundled sample's hand-written questions.
@@ -332,7 +332,7 @@ def parse_args(argv=None):
     source = parser.add_mutually_exclusive_group(required=True)
     source.add_argument("--squad", help="SQuAD-format file to fine-tune and test on")
     source.add_argument("--questions", help="a question file for wikipairs.reqa.from_corpus (e.g. "
-                        "bench/data/sample_qa.jsonl), resolved against the pre-training corpus")
+                        "wikipairs/reqa/sample_qa.jsonl), resolved against the pre-training corpus")
     parser.add_argument("--output_dir", required=True)
     parser.add_argument("--splits", default="80/20",
                         help=f"comma-separated, of {', '.join(SPLITS)}")
@@ -384,7 +384,7 @@ def main(argv=None) -> dict:
     args = parse_args(argv)
     config = config_from_args(args)
     for given, what in ((args.squad, "--squad"), (args.questions, "--questions")):
-        if given and not os.path.exists(given):
+        if given and given != "sample" and not os.path.exists(given):
             sys.exit(f"{what} {given}: no such file")
     steps, report_paths = plan(config, args.input, args.squad, args.questions, args.output_dir)
     runner = Runner(args.output_dir, steps)

@@ -7,7 +7,7 @@ the evidence must occur exactly once in the titled article, and the answer must 
 sentence(s) that evidence touches. The answer offset is taken there, never by a global find, so an
 answer string that also occurs earlier in the passage still gets the offset the writer meant.
 
-    python -m wikipairs.reqa.from_corpus --corpus out/demo --questions bench/data/sample_qa.jsonl \
+    python -m wikipairs.reqa.from_corpus --corpus out/demo --questions wikipairs/reqa/sample_qa.jsonl \
         --output out/demo/sample_squad.json [--all_articles] [--skip_unresolved]
 """
 from __future__ import annotations
@@ -25,6 +25,10 @@ REQUIRED_FIELDS = ("title", "question", "answer", "evidence")
 
 # Why a question did not resolve; each is one reason a writer can fix.
 MALFORMED = "malformed line"
+# The project's hand-written questions over the bundled sample's articles, shipped with the
+# package (bench/data/README.md says how they were written); `--questions sample` names them.
+SAMPLE_QUESTIONS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "sample_qa.jsonl")
+
 TITLE_NOT_FOUND = "title not found"
 EVIDENCE_NOT_FOUND = "evidence not found"
 EVIDENCE_AMBIGUOUS = "evidence ambiguous"
@@ -202,7 +206,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.from_corpus", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", required=True, help="a corpus stage --output_dir")
-    parser.add_argument("--questions", required=True, help="JSON Lines question file")
+    parser.add_argument("--questions", required=True, help="JSON Lines question file, or "
+                        "'sample': the questions over the bundled sample that ship with wikipairs")
     parser.add_argument("--output", required=True, help="SQuAD v1.1 JSON file to write")
     parser.add_argument("--all_articles", action="store_true",
                         help="every article of the corpus, not only those with a question")
@@ -215,6 +220,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    if args.questions == "sample":
+        args.questions = SAMPLE_QUESTIONS
     from schemas.corpus import check_schema_version
 
     try:  # a corpus that is not there is one line, not a report of every question unresolved
