@@ -215,7 +215,8 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
         for uses_checkpoint, directory in reqa_dir.items():
             suffix = " (checkpoint vocab)" if uses_checkpoint else ""
             steps.append((f"ReQA pairs {split}{suffix}", [
-                "wikipairs.reqa.finetune_pairs", f"--squad={squad}", f"--vocab={data[uses_checkpoint]}/pairs",
+                "wikipairs.reqa.finetune_pairs", f"--squad={squad}",
+                f"--vocab={data[uses_checkpoint]}/pairs",
                 f"--split={split}", f"--seed={config.seed}", f"--output_dir={directory}"]))
         systems = {"BM25": "--bm25_only"}
         for name, variant in variants.items():
@@ -223,7 +224,8 @@ def plan(config: AblationConfig, inputs: list[str], squad: str | None, questions
             if variant.pretrain is not None:
                 init = [f"--init_checkpoint={out}/models/{slug(name)}"]
             else:
-                init = [f"--init_checkpoint=hf:{config.checkpoint}"] if variant.from_checkpoint else []
+                init = ([f"--init_checkpoint=hf:{config.checkpoint}"] if variant.from_checkpoint
+                        else [])
             finetune_steps, rate = ((config.checkpoint_finetune_steps,
                                      config.checkpoint_learning_rate) if variant.from_checkpoint
                                     else (config.finetune_steps, config.finetune_learning_rate))

@@ -180,8 +180,9 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
 
 
 def parse_args(argv=None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.finetune_pairs", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m wikipairs.reqa.finetune_pairs", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--squad", required=True, help="SQuAD-format JSON, local or gs://")
     parser.add_argument("--vocab", required=True, help="the vocab.txt of the model to fine-tune, "
                         "or its model_dir / pairs dir (then lower-casing comes from there too)")

@@ -203,8 +203,9 @@ def load_corpus(corpus_dir: str) -> list[tuple[str, list[list[str]]]]:
 # --- command line ----------------------------------------------------------------------------
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
-    parser = argparse.ArgumentParser(prog="python -m wikipairs.reqa.from_corpus", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="python -m wikipairs.reqa.from_corpus", description=__doc__,
+        formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--corpus", required=True, help="a corpus stage --output_dir")
     parser.add_argument("--questions", required=True, help="JSON Lines question file, or "
                         "'sample': the questions over the bundled sample that ship with wikipairs")

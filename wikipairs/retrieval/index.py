@@ -19,6 +19,11 @@ import numpy as np
 
 from pipeline.optional import require
 
+
+def _faiss():
+    """faiss (the `search` extra), or one line saying how to install it."""
+    return require("faiss", "a faiss index (--index faiss, or auto above EXACT_LIMIT passages)")
+
 EMBEDDINGS_FILE = "embeddings.npy"
 EXACT_LIMIT = 1_000_000  # passages; `auto` switches to the approximate index above this
 KINDS = ("exact", "faiss")
@@ -196,7 +201,7 @@ class FaissIndex:
     kind = "faiss"
 
     def __init__(self, index, mean: np.ndarray, config: FaissConfig = FaissConfig()):
-        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
+        faiss = _faiss()
 
         self.index, self.mean, self.config = index, mean, config
         ivf = faiss.extract_index_ivf(index)
@@ -207,7 +212,7 @@ class FaissIndex:
               add_batch: int = 65_536, progress=None) -> "FaissIndex":
         """k-means on a seeded sample, then adds in batches (progress(n) after each), so a
         memory-mapped matrix is read in pieces."""
-        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
+        faiss = _faiss()
 
         count, dim = embeddings.shape
         mean = column_mean(embeddings, add_batch)
@@ -245,7 +250,7 @@ class FaissIndex:
     def save(self, directory: str) -> str:
         """The mean, then the index, each written to a temporary file and renamed: the index file
         (what `exists` looks for) appears last and whole."""
-        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
+        faiss = _faiss()
 
         def write_mean(path: str) -> None:
             with open(path, "wb") as handle:  # np.save(path) would append '.npy' to the name
@@ -262,7 +267,7 @@ class FaissIndex:
 
     @classmethod
     def load(cls, directory: str, config: FaissConfig = FaissConfig()) -> "FaissIndex":
-        faiss = require("faiss", "a faiss index (--index faiss, or auto above index.EXACT_LIMIT passages)")
+        faiss = _faiss()
 
         return cls(faiss.read_index(os.path.join(directory, config.file_name)),
                    np.load(os.path.join(directory, config.mean_file_name)), config)

@@ -32,8 +32,8 @@ import pyarrow as pa
 from pipeline.progress import Progress, Silent
 from pipeline.sample_data import cache_root
 
-from wikipairs.retrieval.index import (EMBEDDINGS_FILE, ExactConfig, ExactIndex, FaissConfig, FaissIndex,
-                             choose_kind)
+from wikipairs.retrieval.index import (EMBEDDINGS_FILE, ExactConfig, ExactIndex, FaissConfig,
+                                       FaissIndex, choose_kind)
 
 INDEX_FORMAT = 1
 MANIFEST_FILE = "manifest.json"
