@@ -78,25 +78,16 @@ def unknown_flags(beam_args: list[str], parser: argparse.ArgumentParser) -> list
     nearest flag of the job or of Beam when one is close ('--ict_per_artcle (did you mean
     --ict_per_article?)'). Beam itself only logs 'Discarding unparseable args' and runs on
     with the defaults, which a typo in a pair option would silently give."""
-    import difflib
-
     from apache_beam.options import pipeline_options
+
+    from pipeline.flags import long_flags, named_flags
 
     beam = pipeline_options._BeamArgumentParser(allow_abbrev=False)
     # The classes Beam's own get_all_options parses with (the last of each name).
     for cls in {str(c): c for c in pipeline_options.PipelineOptions.__subclasses__()}.values():
         cls._add_argparse_args(beam)  # pylint: disable=protected-access
     _, unknown = beam.parse_known_args(beam_args)
-    known = [flag for p in (parser, beam) for action in p._actions
-             for flag in action.option_strings if flag.startswith("--")]
-    named = []
-    for arg in unknown:
-        if not arg.startswith("-"):
-            continue  # the value of an unknown flag given as its own argument
-        flag = arg.split("=", 1)[0]
-        close = difflib.get_close_matches(flag, known, n=1, cutoff=0.8)
-        named.append(f"{flag} (did you mean {close[0]}?)" if close else flag)
-    return named
+    return named_flags(unknown, long_flags(parser) + long_flags(beam))
 
 
 def link_kinds(value: str) -> tuple[str, ...]:

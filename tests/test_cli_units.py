@@ -303,3 +303,23 @@ def test_every_command_shows_underscores_and_accepts_dashes():
     cli = one_flag_style(build_parser()).parse_args(["validate", "p", "--max-problems", "3",
                                                      "--batch_size", "7"])
     assert (cli.max_problems, cli.batch_size) == (3, 7)
+
+
+@pytest.mark.parametrize("command, expected", [
+    (["-m", "wikipairs.cli", "stats", "out/p", "--bath_size=3"],
+     "wikipairs stats: error: unknown argument: --bath_size (did you mean --batch_size?)"),
+    (["-m", "trainer.task", "--model_dir=m", "--trian_data=t"],
+     "python -m trainer.task: error: unknown argument: --trian_data (did you mean --train_data?)"),
+    (["-m", "wikipairs.reqa.evaluate", "--squad=s.json", "--modle=bm25"],
+     "error: unknown argument: --modle (did you mean --model?)"),
+    (["-m", "wikipairs.cli", "validate", "p", "--max-problms=3", "--colour"],
+     "error: unknown arguments: --max-problms (did you mean --max_problems?), --colour"),
+])
+def test_a_mistyped_flag_names_the_nearest_one(command, expected):
+    """Every argparse command, not only pipeline.run: a typo is refused (exit 2) with the flag it
+    was probably meant to be, the subcommand's own flags included."""
+    result = subprocess.run([sys.executable, *command], cwd=REPO, text=True, capture_output=True,
+                            timeout=120)
+    assert result.returncode == 2
+    assert result.stderr.strip().splitlines()[-1].endswith(expected), result.stderr
+    assert "Traceback" not in result.stderr

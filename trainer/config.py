@@ -132,10 +132,10 @@ def check_task_weights(weights: dict[str, float]) -> None:
 
 def did_you_mean(name: str, known, prefix: str = "") -> str:
     """', did you mean 'train.steps'?' when one known name is close to `name`, else ''."""
-    import difflib
+    from pipeline.flags import nearest
 
-    close = difflib.get_close_matches(name, list(known), n=1, cutoff=0.75)
-    return f", did you mean {prefix + close[0]!r}?" if close else ""
+    close = nearest(name, known)
+    return f", did you mean {prefix + close!r}?" if close else ""
 
 
 _NUMBER = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$")
