@@ -319,3 +319,40 @@ def test_ctrl_c_stops_between_host_calls_with_a_checkpoint_and_says_how_to_resum
         capture_output=True, text=True, timeout=300)
     assert resumed.returncode == 0, resumed.stderr[-2000:]
     assert f"resumed from {tmp_path / 'checkpoints' / f'ckpt-{step}'}" in resumed.stdout
+
+
+def test_evaluate_command_reproduces_the_training_runs_held_out_numbers(trained, tmp_path):
+    """`wikipairs evaluate` in a fresh process: the run's config rebuilds the model, the latest
+    checkpoint fills it, and the table is the one training computed on the same split."""
+    _, _, model_dir = trained
+    written = json.loads((model_dir / "eval_results.json").read_text())
+    from trainer.config import from_yaml
+    eval_data = from_yaml((model_dir / "config.yaml").read_text()).data.eval_data
+    output = tmp_path / "results.json"
+    result = subprocess.run(
+        [sys.executable, "-m", "wikipairs.cli", "evaluate", f"--model_dir={model_dir}",
+         f"--eval_data={eval_data}", f"--output={output}"],
+        cwd=REPO, env=CHILD_ENV, text=True, capture_output=True, timeout=600)
+    assert result.returncode == 0, result.stderr
+    assert "ckpt-" in result.stdout and "R@10" in result.stdout
+    again = json.loads(output.read_text())["results"]
+    assert set(again) == set(written["results"])
+    for task, metrics in written["results"].items():
+        for name, value in metrics.items():
+            assert again[task][name] == pytest.approx(value, abs=1e-6), (task, name)
+
+
+@pytest.mark.parametrize("flags, message", [
+    (["--model_dir={tmp}/nope", "--eval_data={tmp}"], "no training run at {tmp}/nope"),
+    (["--model_dir={model}", "--eval_data={tmp}/nope"], "no pair shards match"),
+])
+def test_evaluate_command_refuses_what_is_not_there(trained, tmp_path, flags, message):
+    _, _, model_dir = trained
+    fill = dict(tmp=tmp_path, model=model_dir)
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.evaluate", *(f.format(**fill) for f in flags)],
+        cwd=REPO, env=CHILD_ENV, text=True, capture_output=True, timeout=600)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(
+        f"python -m trainer.evaluate: {message.format(**fill)}"), result.stderr

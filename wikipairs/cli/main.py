@@ -31,6 +31,7 @@ JOBS = {
     "build": ("pipeline.run", "the Beam job: dumps -> corpus tables -> pair shards"),
     "train": ("trainer.task", "train the two towers on pair shards; export SavedModels"),
     "pretrain-mlm": ("trainer.mlm", "masked-LM pre-training of the towers' encoder"),
+    "evaluate": ("trainer.evaluate", "held-out recall@k/MRR of a training run on a split"),
     "export-model": ("trainer.export", "export a training run's latest checkpoint as SavedModels"),
     "reqa": ("wikipairs.reqa.evaluate", "ReQA: BM25 and exported models on SQuAD-format data"),
     "finetune-pairs": ("wikipairs.reqa.finetune_pairs", "ReQA fine-tuning shards from SQuAD"),
