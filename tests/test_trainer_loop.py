@@ -4,7 +4,7 @@ from __future__ import annotations
 import pytest
 
 from pipeline.progress import format_duration
-from trainer.runs import precision_policy, progress_line, steps_this_loop
+from trainer.runs import first_step_line, precision_policy, progress_line, steps_this_loop
 
 
 @pytest.mark.parametrize("step, total, per_loop, intervals, expected", [
@@ -23,6 +23,14 @@ def test_progress_line_has_rate_and_eta():
     assert line == ("step 50/200 loss 1.2346 in-batch acc 0.500 lr 1.00e-04 1,234 examples/s "
                     "ETA 5:00")
     assert format_duration(3 * 3600 + 125) == "3:02:05"
+
+
+def test_the_first_step_line_promises_no_rate():
+    """The first step traces and compiles: a rate from it (2 examples/s, "ETA 1:11:55" for a
+    two-minute run) would mislead, so the first line gives the time and the loss only."""
+    assert first_step_line(1, 300, 3.48741, 0.0625, 14.2) == (
+        "step 1/300 loss 3.4874 in-batch acc 0.062 (first step 0:14, tracing included; rate and "
+        "ETA from the next line)")
 
 
 def test_bfloat16_only_on_tpu_unless_asked():

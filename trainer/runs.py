@@ -139,6 +139,14 @@ def progress_line(step: int, total: int, loss: float, accuracy: float, learning_
             f"ETA {format_duration(eta)}")
 
 
+def first_step_line(step: int, total: int, loss: float, accuracy: float, seconds: float,
+                    names: tuple[str, str] = ("loss", "in-batch acc")) -> str:
+    """The line after a run's first step, which traces and compiles the step function: its time
+    says nothing of the rate, so the rate and ETA wait for the next line."""
+    return (f"step {step}/{total} {names[0]} {loss:.4f} {names[1]} {accuracy:.3f} (first step "
+            f"{format_duration(seconds)}, tracing included; rate and ETA from the next line)")
+
+
 def make_strategy(args: argparse.Namespace):
     import tensorflow as tf
     from official.common import distribute_utils
@@ -235,7 +243,8 @@ def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
     import tensorflow as tf
 
     step = first_step = int(optimizer.iterations.numpy())
-    history, last, started = [], {"step": step}, time.time()
+    history, last = [], {"step": step}
+    steady = (step, time.time())  # (step, time) after the first call, which traces the step
     with StopRequest() as stop:
         while step < train.steps:
             steps = 1 if step == first_step else steps_this_loop(
@@ -251,9 +260,12 @@ def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
                                          scalar_names[1]: accuracy, "examples_per_second": rate})
             history.append((step, loss))
             last = {"step": step, "loss": loss, "accuracy": accuracy, "examples_per_second": rate}
-            if (step % train.log_every == 0 or step == train.steps or step == first_step + steps
-                    or stop.requested):
-                per_step = (time.time() - started) / (step - first_step)
+            if step == first_step + steps:
+                print(first_step_line(step, train.steps, loss, accuracy, seconds, line_names),
+                      flush=True)
+                steady = (step, time.time())
+            elif step % train.log_every == 0 or step == train.steps or stop.requested:
+                per_step = (time.time() - steady[1]) / (step - steady[0])
                 print(progress_line(step, train.steps, loss, accuracy, learning_rate, rate,
                                     per_step, line_names), flush=True)
             if step % train.checkpoint_every == 0 or step == train.steps or stop.requested:
