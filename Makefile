@@ -21,12 +21,11 @@ data: $(STAMP)
 
 # The whole chain on the sample: dump -> corpus -> pairs (a learned vocab; more pairs per article
 # and 60/20/20 splits because the sample is small) -> `tiny` training -> SavedModels -> recall table.
-DEMO_ENV := TF_USE_LEGACY_KERAS=1 TF_CPP_MIN_LOG_LEVEL=2
 demo: data
-	$(DEMO_ENV) $(PY) -m pipeline.run --input='data/*.xml*.bz2' --output_dir=$(OUT) \
+	$(PY) -m pipeline.run --input='data/*.xml*.bz2' --output_dir=$(OUT) \
 	    --vocab_size=2000 --split_fractions=0.6,0.2,0.2 \
 	    --ict_per_article=16 --bfs_per_article=8 --wlp_max_per_target=8
-	$(DEMO_ENV) $(PY) -m trainer.task --config=tiny --train_data=$(OUT)/pairs/train \
+	$(PY) -m trainer.task --config=tiny --train_data=$(OUT)/pairs/train \
 	    --eval_data=$(OUT)/pairs/valid --model_dir=$(OUT)/model --set model.vocab_size=2000
 
 test: data
