@@ -101,9 +101,8 @@ def bert_uncased_vocab_path() -> pathlib.Path:
     return fetch(BERT_UNCASED_VOCAB)
 
 
-def fetch_command(prog: str, description: str, fetchers, argv=None) -> None:
-    """`python -m MODULE [--data_dir DIR]`: fetch each of `fetchers` (data_dir -> path) and print
-    where it is; --help explains without downloading anything."""
+def fetch_parser(prog: str, description: str):
+    """`python -m MODULE [--data_dir DIR]`; --help explains without downloading anything."""
     import argparse
 
     parser = argparse.ArgumentParser(prog=prog, description=description,
@@ -112,15 +111,22 @@ def fetch_command(prog: str, description: str, fetchers, argv=None) -> None:
                         help=f"where the files are cached (default: {DATA_DIR})")
     from pipeline.flags import one_flag_style
 
-    args = one_flag_style(parser).parse_args(argv)
+    return one_flag_style(parser)
+
+
+def fetch_all(fetchers, data_dir: pathlib.Path) -> None:
+    """Fetch each of `fetchers` (data_dir -> path) and print where it is."""
     for fetcher in fetchers:
-        print(fetcher(args.data_dir))
+        print(fetcher(data_dir))
+
+
+def parse_args(argv=None):
+    return fetch_parser("python -m pipeline.sample_data", __doc__).parse_args(argv)
 
 
 def main(argv=None) -> None:
-    fetch_command("python -m pipeline.sample_data", __doc__,
-                  [lambda d: fetch(ENWIKI_SAMPLE, d), lambda d: fetch(BERT_UNCASED_VOCAB, d)],
-                  argv)
+    fetch_all([lambda d: fetch(ENWIKI_SAMPLE, d), lambda d: fetch(BERT_UNCASED_VOCAB, d)],
+              parse_args(argv).data_dir)
 
 
 if __name__ == "__main__":

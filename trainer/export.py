@@ -144,10 +144,14 @@ def export_latest(model_dir: str) -> list[str]:
     return export_encoders(model, config, model_dir)
 
 
-if __name__ == "__main__":
+def parse_args(argv=None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="python -m trainer.export", description=__doc__,
                                      formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--model_dir", required=True)
     from pipeline.flags import one_flag_style
 
-    print(export_latest(one_flag_style(parser).parse_args().model_dir))
+    return one_flag_style(parser).parse_args(argv)
+
+
+if __name__ == "__main__":
+    print(export_latest(parse_args().model_dir))
