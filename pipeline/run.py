@@ -166,11 +166,11 @@ def build(pipeline, config, pairs=None, corpus_dir: str | None = None):
 
 def run(argv: list[str] | None = None):
     """Run the job to completion; returns its config and the final state of the pipeline."""
+    args, beam_args = parse_args(argv)  # first: --help and flag errors need no Beam
     import apache_beam as beam
 
     from pipeline.launch_checks import check_launch
 
-    args, beam_args = parse_args(argv)
     check_launch(args, beam_args)
     if args.corpus_dir:
         from schemas.corpus import check_schema_version
@@ -297,9 +297,9 @@ def main():
     logging.basicConfig(level=logging.WARNING, format="%(asctime)s %(message)s", stream=sys.stderr)
     for handler in logging.getLogger().handlers:
         handler.addFilter(PlainWorkerLines())
+    config, state = run()
     from apache_beam.runners.runner import PipelineState
 
-    config, state = run()
     if state == PipelineState.DONE:
         print(summary(config.output_dir))
     else:

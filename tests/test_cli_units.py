@@ -323,3 +323,19 @@ def test_a_mistyped_flag_names_the_nearest_one(command, expected):
     assert result.returncode == 2
     assert result.stderr.strip().splitlines()[-1].endswith(expected), result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_every_jobs_help_is_instant():
+    """`wikipairs JOB --help` for every job answers without importing TensorFlow or Beam (seconds
+    each; pyarrow, a fifth of a second, may load for the corpus schema's names)."""
+    from wikipairs.cli.main import JOBS
+
+    script = ("import sys; from wikipairs.cli.main import main\n"
+              "try:\n    main([sys.argv[1], '--help'])\nexcept SystemExit:\n    pass\n"
+              "print(sorted({'tensorflow', 'apache_beam'} & set(sys.modules)))")
+    for name in JOBS:
+        shown = subprocess.run([sys.executable, "-c", script, name], cwd=REPO,
+                               capture_output=True, text=True, timeout=60)
+        assert shown.returncode == 0, (name, shown.stderr)
+        assert "usage:" in shown.stdout and shown.stdout.strip().endswith("[]"), (name,
+                                                                                 shown.stdout)
