@@ -30,7 +30,7 @@ def test_the_first_step_line_promises_no_rate():
     two-minute run) would mislead, so the first line gives the time and the loss only."""
     assert first_step_line(1, 300, 3.48741, 0.0625, 14.2) == (
         "step 1/300 loss 3.4874 in-batch acc 0.062 (first step 0:14, tracing included; rate and "
-        "ETA from the next line)")
+        "ETA after the next step)")
 
 
 def test_bfloat16_only_on_tpu_unless_asked():

@@ -142,9 +142,9 @@ def progress_line(step: int, total: int, loss: float, accuracy: float, learning_
 def first_step_line(step: int, total: int, loss: float, accuracy: float, seconds: float,
                     names: tuple[str, str] = ("loss", "in-batch acc")) -> str:
     """The line after a run's first step, which traces and compiles the step function: its time
-    says nothing of the rate, so the rate and ETA wait for the next line."""
+    says nothing of the rate, so the rate and ETA come with the second step's line."""
     return (f"step {step}/{total} {names[0]} {loss:.4f} {names[1]} {accuracy:.3f} (first step "
-            f"{format_duration(seconds)}, tracing included; rate and ETA from the next line)")
+            f"{format_duration(seconds)}, tracing included; rate and ETA after the next step)")
 
 
 def make_strategy(args: argparse.Namespace):
@@ -234,7 +234,8 @@ def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
              line_names: tuple[str, str] = ("loss", "in-batch acc"), intervals: tuple = (),
              after=None) -> dict:
     """The custom loop of every training command, from the optimizer's step to train.steps:
-    one step first (so the progress line, and any error, come before a whole loop has run), then
+    one step first and one more (so the progress line, and any error, come before a whole loop
+    has run: the first step's time is mostly tracing, the second's gives the rate and ETA), then
     `steps_per_loop` steps per host call, each call ending on the step of the next checkpoint,
     log line or other `intervals` event; after each call the TensorBoard scalars, the progress
     line on log steps, a checkpoint on checkpoint steps, and `after(step, last)` (e.g. held-out
@@ -247,7 +248,7 @@ def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
     steady = (step, time.time())  # (step, time) after the first call, which traces the step
     with StopRequest() as stop:
         while step < train.steps:
-            steps = 1 if step == first_step else steps_this_loop(
+            steps = 1 if step < first_step + 2 else steps_this_loop(
                 step, train.steps, train.steps_per_loop, train.checkpoint_every, train.log_every,
                 *intervals)
             loop_start = time.time()
@@ -264,7 +265,8 @@ def run_loop(loop, iterator, optimizer, manager, writer, train: TrainConfig,
                 print(first_step_line(step, train.steps, loss, accuracy, seconds, line_names),
                       flush=True)
                 steady = (step, time.time())
-            elif step % train.log_every == 0 or step == train.steps or stop.requested:
+            elif (step % train.log_every == 0 or step == train.steps or stop.requested
+                  or step == first_step + 2):
                 per_step = (time.time() - steady[1]) / (step - steady[0])
                 print(progress_line(step, train.steps, loss, accuracy, learning_rate, rate,
                                     per_step, line_names), flush=True)
