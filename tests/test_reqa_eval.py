@@ -230,6 +230,8 @@ def test_answers_that_cannot_be_located_are_dropped_counted_and_named(tmp_path):
     report = json.loads(run.stdout)
     counts = report["questions"], report["skipped_unlocated"], report["dropped_answers"]
     assert counts == (2, 4, 5)
+    assert ("2 questions evaluated, 0 skipped as unanswerable, 4 with no answer inside a sentence "
+            "(5 answer(s) dropped as impossible to locate)") in format_report(report)
     where = f"{tmp_path / 'squad.json'}: data[0] ('T') paragraphs[0]"
     assert report["dropped_answers_first"] == [
         f"{where} qas[0] (id 'negative') answers[0]: answer_start -6 is not a character offset "

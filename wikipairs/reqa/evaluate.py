@@ -183,7 +183,7 @@ def summary_line(report: dict, title: str = "ReQA") -> str:
             f"{report['skipped_unanswerable']:,} skipped as unanswerable"
             + (f", {report['skipped_unlocated']:,} with no answer inside a sentence"
                if report["skipped_unlocated"] else "")
-            + (f" ({report['dropped_answers']:,} answers dropped as impossible to locate)"
+            + (f" ({report['dropped_answers']:,} answer(s) dropped as impossible to locate)"
                if report.get("dropped_answers") else "")
             + f"; {report['candidates']:,} candidate sentences")
 
