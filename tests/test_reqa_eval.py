@@ -218,7 +218,8 @@ def test_answers_that_cannot_be_located_are_dropped_counted_and_named(tmp_path):
     skipped; a question keeping one answer is evaluated on it; the rest of the file is kept."""
     assert CONTEXT[-6:-6 + len("delta")] == "delta"
     qas = [{"id": "negative", "question": "a", "answers": [{"text": "delta", "answer_start": -6}]},
-           {"id": "word", "question": "b", "answers": [{"text": "delta", "answer_start": "six"}]},
+           {"id": "word", "question": "b", "answers": [{"text": "delta", "answer_start": "six"},
+                                                     {"text": "delta", "answer_start": "1²"}]},
            {"id": "past", "question": "c", "answers": [{"text": "delta", "answer_start": 99}]},
            {"id": "empty", "question": "d", "answers": [{"text": "", "answer_start": 0}]},
            {"id": "one_left", "question": "Is it?", "answers": [{"text": "beta", "answer_start": 6},
@@ -229,14 +230,16 @@ def test_answers_that_cannot_be_located_are_dropped_counted_and_named(tmp_path):
     assert run.returncode == 0, run.stderr
     report = json.loads(run.stdout)
     counts = report["questions"], report["skipped_unlocated"], report["dropped_answers"]
-    assert counts == (2, 4, 5)
+    assert counts == (2, 4, 6)
     assert ("2 questions evaluated, 0 skipped as unanswerable, 4 with no answer inside a sentence "
-            "(5 answer(s) dropped as impossible to locate)") in format_report(report)
+            "(6 answer(s) dropped as impossible to locate)") in format_report(report)
     where = f"{tmp_path / 'squad.json'}: data[0] ('T') paragraphs[0]"
     assert report["dropped_answers_first"] == [
         f"{where} qas[0] (id 'negative') answers[0]: answer_start -6 is not a character offset "
         "of the 24-character context",
         f"{where} qas[1] (id 'word') answers[0]: answer_start 'six' is not a character offset "
+        "of the 24-character context",
+        f"{where} qas[1] (id 'word') answers[1]: answer_start '1²' is not a character offset "
         "of the 24-character context",
         f"{where} qas[2] (id 'past') answers[0]: answer_start 99 is not a character offset of "
         "the 24-character context",

@@ -122,7 +122,7 @@ def _answer(record: dict, context: str) -> Answer | str:
     text, start = record.get("text"), record.get("answer_start")
     if not isinstance(text, str) or not text:
         return f"answer text {text!r} is not a non-empty string"
-    if isinstance(start, str) and start.strip().isdigit():
+    if isinstance(start, str) and start.strip().isdecimal():
         start = int(start)
     if wrong_type(start, int) or not 0 <= start < len(context):
         return (f"answer_start {start!r} is not a character offset of the "
