@@ -115,6 +115,16 @@ def test_bm25_ranks_worked_out_by_hand(reqa_set):
     assert result["mrr"] == pytest.approx((0.5 + 1 + 1 + 1 + 0.5) / 5)
 
 
+def test_bm25_scores_a_question_of_stopwords_only_zero_everywhere(reqa_set):
+    """'Is it?' tokenizes to nothing (it crashed bm25s with an IndexError); it scores 0, the
+    questions around it as they do alone."""
+    scorer = BM25Scorer(reqa_set.candidates, BM25Config(document="sentence"))
+    alone = scorer.score_questions(reqa_set.questions[:2])
+    scores = scorer.score_questions([reqa_set.questions[0], "Is it?", reqa_set.questions[1]])
+    assert scores[1].tolist() == [0.0] * len(reqa_set.candidates)
+    np.testing.assert_array_equal(scores[[0, 2]], alone)
+
+
 def test_report_states_counts_and_one_row_per_system(reqa_set):
     results = [evaluate_scorer(name, reqa_set, lambda a, b: STUB[a:b], 1.0)
                for name in ("stub-a", "stub-b")]
@@ -135,6 +145,112 @@ def test_misaligned_answer_is_an_error_naming_the_record():
         parse_squad(data, "f.json")
     with pytest.raises(SquadFormatError, match="not SQuAD JSON"):
         parse_squad({"version": "1.1"}, "f.json")
+
+
+CONTEXT = "Alpha beta. Gamma delta."
+
+
+def _squad(context=CONTEXT, question="Which?", answers=None, qas=None) -> dict:
+    """One article 'T', one paragraph, question 'q1' (answer 'delta' in the second sentence)."""
+    answers = [{"text": "delta", "answer_start": 18}] if answers is None else answers
+    qas = [{"id": "q1", "question": question, "answers": answers}] if qas is None else qas
+    return {"version": "1.1", "data": [{"title": "T", "paragraphs": [
+        {"context": context, "qas": qas}]}]}
+
+
+def _evaluate(tmp_path, content, *command: str) -> subprocess.CompletedProcess:
+    """The real command (default `python -m wikipairs.reqa.evaluate`) on a SQuAD file holding
+    `content` (JSON, or bytes as they are), BM25 only, the JSON report to stdout."""
+    path = tmp_path / "squad.json"
+    path.write_bytes(content if isinstance(content, bytes) else json.dumps(content).encode())
+    command = command or ("-m", "wikipairs.reqa.evaluate")
+    return subprocess.run([sys.executable, *command, "--squad", str(path), "--bm25_only", "--json"],
+                          capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                          env={**os.environ, "PYTHONPATH": str(REPO)})
+
+
+NOT_UTF8 = json.dumps(_squad()).encode().replace(b"Alpha", b"Alph\xff")
+REFUSED = {
+    "null context": (_squad(context=None), "paragraphs[0]: field 'context' is null, not str"),
+    "empty context": (_squad(context="  "), "paragraphs[0]: empty context"),
+    "null question": (_squad(question=None),
+                      "paragraphs[0] qas[0] (id 'q1'): field 'question' is null, not str"),
+    "null question record": (_squad(qas=[None]), "paragraphs[0] qas[0] is null, not an object"),
+    "qas a string": (_squad(qas="q1"), "paragraphs[0]: field 'qas' is str, not list"),
+    "answers a string": (_squad(answers="delta"),
+                         "qas[0] (id 'q1'): field 'answers' is str, not list"),
+    "misaligned answer": (_squad(answers=[{"text": "delta", "answer_start": 0}]),
+                          "qas[0] (id 'q1'): answer 'delta' is not at offset 0"),
+    "bad UTF-8": (NOT_UTF8, f"not UTF-8 text (byte {NOT_UTF8.index(0xff)}: invalid start byte)"),
+    "empty dataset": ({"version": "1.1", "data": []},
+                      "no question to evaluate (0 questions in 0 paragraphs"),
+    "no answer left": (_squad(answers=[{"text": "delta", "answer_start": -6}]),
+                       "no question to evaluate (1 questions in 1 paragraphs; 0 unanswerable, "
+                       "1 with no answer inside a sentence)"),
+    "nesting": (b"[" * 100_000 + b"]" * 100_000, "not valid JSON (nested too deeply)"),
+}
+
+
+@pytest.mark.parametrize("case", REFUSED)
+def test_a_malformed_squad_file_is_one_line_naming_the_record_and_exit_1(tmp_path, case):
+    content, message = REFUSED[case]
+    run = _evaluate(tmp_path, content)
+    assert run.returncode == 1, run.stderr
+    assert "Traceback" not in run.stderr and run.stdout == ""
+    line = run.stderr.strip().splitlines()[-1]
+    assert line.startswith(str(tmp_path / "squad.json") + ": ") and message in line, run.stderr
+    if case.startswith(("null", "qas", "answers", "misaligned", "empty context")):
+        assert ": data[0] ('T') paragraphs[0]" in line  # the article and paragraph
+
+
+def test_the_wikipairs_command_gives_the_same_line(tmp_path):
+    run = _evaluate(tmp_path, _squad(context=None), "-m", "wikipairs.cli", "reqa")
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    assert run.stderr.strip().splitlines() == [
+        f"{tmp_path / 'squad.json'}: data[0] ('T') paragraphs[0]: field 'context' is null, "
+        "not str"]
+
+
+def test_answers_that_cannot_be_located_are_dropped_counted_and_named(tmp_path):
+    """A negative answer_start that Python slicing happens to match ('delta' is also at -6 of
+    the context) would make the first sentence the target; it is dropped instead, as are a
+    non-numeric one, one past the context and an empty text. A question left with no answer is
+    skipped; a question keeping one answer is evaluated on it; the rest of the file is kept."""
+    assert CONTEXT[-6:-6 + len("delta")] == "delta"
+    qas = [{"id": "negative", "question": "a", "answers": [{"text": "delta", "answer_start": -6}]},
+           {"id": "word", "question": "b", "answers": [{"text": "delta", "answer_start": "six"},
+                                                     {"text": "delta", "answer_start": "1²"}]},
+           {"id": "past", "question": "c", "answers": [{"text": "delta", "answer_start": 99}]},
+           {"id": "empty", "question": "d", "answers": [{"text": "", "answer_start": 0}]},
+           {"id": "one_left", "question": "Is it?", "answers": [{"text": "beta", "answer_start": 6},
+                                                        {"text": "delta", "answer_start": None}]},
+           {"id": "good", "question": "Gamma delta?",
+            "answers": [{"text": "delta", "answer_start": "18"}]}]
+    run = _evaluate(tmp_path, _squad(qas=qas))
+    assert run.returncode == 0, run.stderr
+    report = json.loads(run.stdout)
+    counts = report["questions"], report["skipped_unlocated"], report["dropped_answers"]
+    assert counts == (2, 4, 6)
+    assert ("2 questions evaluated, 0 skipped as unanswerable, 4 with no answer inside a sentence "
+            "(6 answer(s) dropped as impossible to locate)") in format_report(report)
+    where = f"{tmp_path / 'squad.json'}: data[0] ('T') paragraphs[0]"
+    assert report["dropped_answers_first"] == [
+        f"{where} qas[0] (id 'negative') answers[0]: answer_start -6 is not a character offset "
+        "of the 24-character context",
+        f"{where} qas[1] (id 'word') answers[0]: answer_start 'six' is not a character offset "
+        "of the 24-character context",
+        f"{where} qas[1] (id 'word') answers[1]: answer_start '1²' is not a character offset "
+        "of the 24-character context",
+        f"{where} qas[2] (id 'past') answers[0]: answer_start 99 is not a character offset of "
+        "the 24-character context",
+        f"{where} qas[3] (id 'empty') answers[0]: answer text '' is not a non-empty string",
+        f"{where} qas[4] (id 'one_left') answers[1]: answer_start None is not a character "
+        "offset of the 24-character context"]
+    assert [f"answer dropped: {note}" for note in report["dropped_answers_first"]] == [
+        line for line in run.stderr.splitlines() if line.startswith("answer dropped: ")]
+    paragraphs = parse_squad(_squad(qas=qas), "f.json")
+    reqa_set = build_reqa_set(paragraphs)
+    assert reqa_set.question_ids == ["one_left", "good"] and reqa_set.targets == [(0,), (1,)]
 
 
 def test_model_labels():

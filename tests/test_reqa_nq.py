@@ -171,7 +171,7 @@ def test_with_several_annotations_the_first_that_qualifies_is_used():
 
 
 @pytest.mark.parametrize("record, message", [
-    ({**simplified(), "question_text": None}, "field question_text is NoneType"),
+    ({**simplified(), "question_text": None}, "field question_text is null"),
     ({key: value for key, value in simplified().items() if key != "annotations"},
      "missing field annotations"),
     (simplified([annotation(FIRST_P, [(30, 40)])]),
@@ -221,6 +221,20 @@ def test_gz_input_and_malformed_lines_reported_with_their_line_number(tmp_path):
     assert conversion.problems[0].startswith(f"{path}:2: not JSON")
     assert conversion.problems[1] == f"{path}:3: field question_text is int"
     assert [q.qid for p in conversion.paragraphs() for q in p.questions] == ["10", "14"]
+
+
+def test_a_line_nested_too_deeply_is_malformed_with_its_line_and_the_rest_is_read(tmp_path):
+    """100,000 levels exhaust Python's JSON parser (RecursionError): before, that ended the whole
+    conversion."""
+    deep_list = "[" * 100_000 + "]" * 100_000
+    deep_field = json.dumps(simplified(example_id=3))[:-1] + ', "x": ' + deep_list + "}"
+    path = write_jsonl(tmp_path / "deep.jsonl", [
+        simplified(example_id=1), deep_list, deep_field, simplified(example_id=4)])
+    conversion = nq.convert_files([path])
+    assert conversion.counts == {nq.KEPT: 2, nq.MALFORMED: 2}
+    assert conversion.problems == [f"{path}:2: not JSON (nested too deeply)",
+                                   f"{path}:3: not JSON (nested too deeply)"]
+    assert conversion.kept_ids == {"1", "4"}
 
 
 def test_a_truncated_gz_is_reported_and_the_next_file_still_read(tmp_path):

@@ -41,7 +41,7 @@ from trainer.layout import CHECKPOINT_DIR
 from trainer.masked_lm import (MARKER_FILE, MaskingSpec, encoder_length, make_pretrainer,
                                make_replica_step, marker, mask_ids, masking_spec, read_vocab)
 from trainer.runs import add_run_flags, is_chief, make_strategy, prepare_run, run_loop, \
-    save_run_inputs, write_text
+    run_write_dir, save_run_inputs, write_text
 
 
 def mlm_dataset(shards, config: ExperimentConfig, spec: MaskingSpec, global_batch_size: int,
@@ -65,8 +65,6 @@ def train(config: ExperimentConfig, strategy, model_dir: str, jit_compile: bool 
     """trainer.task's loop for the masked LM: run inputs and marker written, resumed from
     model_dir's latest checkpoint, progress from the first step. Returns the encoder, the last
     loop's numbers and every loop's (step, loss)."""
-    import tempfile
-
     import tensorflow as tf
 
     from trainer.data import check_shards, find_shards
@@ -77,34 +75,39 @@ def train(config: ExperimentConfig, strategy, model_dir: str, jit_compile: bool 
     check_shards(shards, config.model, config.data.vocab_sha256)
     spec = masking_spec(read_vocab(shards.pairs_dir), config.model.max_doc_len)
     chief = is_chief(strategy)
-    write_dir = model_dir if chief else tempfile.mkdtemp(prefix="wikipairs_worker_")
-    save_run_inputs(config, shards.pairs_dir, write_dir)
-    write_text(posixpath.join(write_dir, MARKER_FILE), json.dumps(marker(config.model), indent=2))
+    with run_write_dir(chief, model_dir) as write_dir:
+        save_run_inputs(config, shards.pairs_dir, write_dir)
+        write_text(posixpath.join(write_dir, MARKER_FILE),
+                   json.dumps(marker(config.model), indent=2))
 
-    with strategy.scope():
-        model = make_pretrainer(config.model, encoder_length(config.model), spec.max_predictions)
-        optimizer = make_optimizer(train)
-        optimizer.build(model.trainable_variables)
-    checkpoint = tf.train.Checkpoint(encoder=model.encoder, masked_lm=model.masked_lm,
-                                     optimizer=optimizer)
-    manager = tf.train.CheckpointManager(checkpoint, posixpath.join(write_dir, CHECKPOINT_DIR),
-                                         max_to_keep=3, step_counter=optimizer.iterations)
-    if latest := tf.train.latest_checkpoint(posixpath.join(model_dir, CHECKPOINT_DIR)):
-        checkpoint.restore(latest).assert_existing_objects_matched()
-    print(f"masked LM on the documents of {shards.pairs_dir} with "
-          f"{strategy.num_replicas_in_sync} replica(s), global batch {train.global_batch_size}, "
-          f"{spec.max_predictions} predictions per sequence; "
-          + (f"resumed from {latest}" if latest else "starting from scratch"), flush=True)
-    step = int(optimizer.iterations.numpy())
-    iterator = iter(strategy.distribute_datasets_from_function(
-        lambda context: mlm_dataset(shards, config, spec, train.global_batch_size, context,
-                                    seed=train.seed + step)))
-    loop = make_train_loop(strategy, make_replica_step(model, optimizer, train.global_batch_size,
-                                                       jit_compile), train.global_batch_size)
-    writer = tf.summary.create_file_writer(posixpath.join(write_dir, "train"))
-    last = run_loop(loop, iterator, optimizer, manager, writer, train,
-                    scalar_names=("mlm_loss", "masked_accuracy"),
-                    line_names=("mlm loss", "masked acc"))
+        with strategy.scope():
+            model = make_pretrainer(config.model, encoder_length(config.model),
+                                    spec.max_predictions)
+            optimizer = make_optimizer(train)
+            optimizer.build(model.trainable_variables)
+        checkpoint = tf.train.Checkpoint(encoder=model.encoder, masked_lm=model.masked_lm,
+                                         optimizer=optimizer)
+        manager = tf.train.CheckpointManager(checkpoint, posixpath.join(write_dir, CHECKPOINT_DIR),
+                                             max_to_keep=3, step_counter=optimizer.iterations)
+        if latest := tf.train.latest_checkpoint(posixpath.join(model_dir, CHECKPOINT_DIR)):
+            checkpoint.restore(latest).assert_existing_objects_matched()
+        print(f"masked LM on the documents of {shards.pairs_dir} with "
+              f"{strategy.num_replicas_in_sync} replica(s), "
+              f"global batch {train.global_batch_size}, "
+              f"{spec.max_predictions} predictions per sequence; "
+              + (f"resumed from {latest}" if latest else "starting from scratch"), flush=True)
+        step = int(optimizer.iterations.numpy())
+        iterator = iter(strategy.distribute_datasets_from_function(
+            lambda context: mlm_dataset(shards, config, spec, train.global_batch_size, context,
+                                        seed=train.seed + step)))
+        loop = make_train_loop(
+            strategy, make_replica_step(model, optimizer, train.global_batch_size, jit_compile),
+            train.global_batch_size)
+        writer = tf.summary.create_file_writer(posixpath.join(write_dir, "train"))
+        last = run_loop(loop, iterator, optimizer, manager, writer, train,
+                        scalar_names=("mlm_loss", "masked_accuracy"),
+                        line_names=("mlm loss", "masked acc"))
+        writer.close()
     return {"encoder": model.encoder, **last}
 
 

@@ -4,9 +4,13 @@ before it trains, and the custom loop with its progress line."""
 from __future__ import annotations
 
 import argparse
+import contextlib
 import posixpath
+import shutil
 import sys
+import tempfile
 import time
+from typing import Iterator
 
 import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
 from pipeline.progress import format_duration
@@ -185,6 +189,22 @@ def is_chief(strategy) -> bool:
     """Whether this worker writes the run's files: always, except on the non-chief workers of a
     multi-worker strategy."""
     return bool(strategy.extended.should_checkpoint)
+
+
+@contextlib.contextmanager
+def run_write_dir(chief: bool, model_dir: str) -> Iterator[str]:
+    """Where this worker writes the run's files: model_dir on the chief. The other workers of a
+    multi-worker run must still take part in saving (the variables are read collectively), so
+    they write to a throwaway local directory, as tf.distribute's guide does; it is removed when
+    the run ends, however it ends, so that a worker leaves nothing behind."""
+    if chief:
+        yield model_dir
+        return
+    path = tempfile.mkdtemp(prefix="wikipairs_worker_")
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
 
 
 def write_scalars(writer, step: int, scalars: dict[str, float]) -> None:

@@ -16,7 +16,7 @@ import trainer  # noqa: F401  (TF_USE_LEGACY_KERAS before TensorFlow loads)
 from trainer.config import ExperimentConfig, to_yaml
 from trainer.layout import CHECKPOINT_DIR, CONFIG_FILE, EVAL_FILE
 from trainer.runs import (add_run_flags, is_chief, make_strategy, prepare_run, run_loop,
-                          save_run_inputs, write_scalars, write_text)
+                          run_write_dir, save_run_inputs, write_scalars, write_text)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -91,12 +91,9 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
     """The custom loop: `steps_per_loop` steps per host call, then summaries, the progress line,
     checkpoints and evaluation when their step comes. Returns the last loop's numbers.
 
-    Every worker restores from model_dir; only the chief writes there. The other workers of a
-    multi-worker run must still take part in saving (the variables are read collectively), so
-    they write to a throwaway local directory, as tf.distribute's guide does.
+    Every worker restores from model_dir; only the chief writes there (the others write to a
+    throwaway directory, trainer.runs.run_write_dir).
     """
-    import tempfile
-
     import tensorflow as tf
 
     from trainer.data import check_shards, find_shards, train_dataset
@@ -113,36 +110,38 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
         if problem := vocab_mismatch(warm_start, metadata.vocab_sha256, metadata.lower_case):
             raise ValueError(f"refusing the shards in {shards.pairs_dir}: {problem}")
     chief = is_chief(strategy)
-    write_dir = model_dir if chief else tempfile.mkdtemp(prefix="wikipairs_worker_")
-    save_run_inputs(config, shards.pairs_dir, write_dir)
-    print(f"training on {sum(metadata.counts['train'].values()):,} pairs "
-          f"({', '.join(sorted(shards.files_by_task))}) with {strategy.num_replicas_in_sync} "
-          f"replica(s), global batch {train.global_batch_size}", flush=True)
+    with run_write_dir(chief, model_dir) as write_dir:
+        save_run_inputs(config, shards.pairs_dir, write_dir)
+        print(f"training on {sum(metadata.counts['train'].values()):,} pairs "
+              f"({', '.join(sorted(shards.files_by_task))}) with {strategy.num_replicas_in_sync} "
+              f"replica(s), global batch {train.global_batch_size}", flush=True)
 
-    model, optimizer, manager = build_training_state(config, strategy, write_dir)
-    print(restore_or_initialize(manager.checkpoint, model_dir, model, warm_start),
-          flush=True)
-    step = int(optimizer.iterations.numpy())
-    dataset = strategy.distribute_datasets_from_function(
-        # Seeded by the start step: reproducible, and a resumed run does not replay the batches
-        # it already trained on.
-        lambda context: train_dataset(shards, config.data, config.model,
-                                      train.global_batch_size, context, seed=train.seed + step))
-    iterator = iter(dataset)
-    loop = make_train_loop(
-        strategy, make_replica_step(model, optimizer, config, train.global_batch_size),
-        train.global_batch_size)
-    writer = tf.summary.create_file_writer(posixpath.join(write_dir, "train"))
-    eval_writer = tf.summary.create_file_writer(posixpath.join(write_dir, "eval"))
-    evaluate_here = bool(config.data.eval_data) and chief
+        model, optimizer, manager = build_training_state(config, strategy, write_dir)
+        print(restore_or_initialize(manager.checkpoint, model_dir, model, warm_start),
+              flush=True)
+        step = int(optimizer.iterations.numpy())
+        dataset = strategy.distribute_datasets_from_function(
+            # Seeded by the start step: reproducible, and a resumed run does not replay the batches
+            # it already trained on.
+            lambda context: train_dataset(shards, config.data, config.model,
+                                          train.global_batch_size, context, seed=train.seed + step))
+        iterator = iter(dataset)
+        loop = make_train_loop(
+            strategy, make_replica_step(model, optimizer, config, train.global_batch_size),
+            train.global_batch_size)
+        writer = tf.summary.create_file_writer(posixpath.join(write_dir, "train"))
+        eval_writer = tf.summary.create_file_writer(posixpath.join(write_dir, "eval"))
+        evaluate_here = bool(config.data.eval_data) and chief
 
-    def evaluate_when_due(step: int, last: dict) -> None:
-        if evaluate_here and (step == train.steps or train.eval_every
-                              and step % train.eval_every == 0):
-            last["eval"] = run_evaluation(model, config, step, write_dir, eval_writer)
+        def evaluate_when_due(step: int, last: dict) -> None:
+            if evaluate_here and (step == train.steps or train.eval_every
+                                  and step % train.eval_every == 0):
+                last["eval"] = run_evaluation(model, config, step, write_dir, eval_writer)
 
-    last = run_loop(loop, iterator, optimizer, manager, writer, train,
-                    intervals=(train.eval_every,), after=evaluate_when_due)
+        last = run_loop(loop, iterator, optimizer, manager, writer, train,
+                        intervals=(train.eval_every,), after=evaluate_when_due)
+        writer.close()
+        eval_writer.close()
     return {"model": model, "chief": chief, **last}
 
 

@@ -58,7 +58,8 @@ class BM25Scorer:
         self.num_candidates = len(candidates)
 
     def score_questions(self, questions: Sequence[str]) -> np.ndarray:
-        """float32 [len(questions), candidates]; a term not in any candidate adds nothing."""
-        rows = [self.retriever.get_scores(tokens)
+        """float32 [len(questions), candidates]; a term not in any candidate adds nothing, and a
+        question with no term left after tokenizing (stopwords only) scores 0 everywhere."""
+        rows = [self.retriever.get_scores(tokens) if tokens else np.zeros(self.num_candidates)
                 for tokens in tokenize(list(questions), self.config)]
         return np.asarray(rows, np.float32).reshape(len(rows), self.num_candidates)

@@ -33,7 +33,7 @@ from wikipairs.reqa.candidates import (CANDIDATE_FRAMING, MAX_SENTENCE_TOKENS, C
                              build_reqa_set)
 from wikipairs.reqa.distractors import Draw, corpus_files, draw_from_corpus, with_distractors
 from trainer.ranking import KS, ScoreBlock, inner_product_blocks, metrics, rank_all
-from wikipairs.reqa.squad import read_squad
+from wikipairs.reqa.squad import SquadFormatError, read_squad
 
 
 @dataclasses.dataclass
@@ -135,11 +135,36 @@ def framing() -> dict:
             "question": "[CLS] question [SEP], cut to the model's max_query_len"}
 
 
-def set_summary(source: str, reqa_set: ReqaSet) -> dict:
-    """What a report's numbers rest on: the questions kept and skipped, the real candidates."""
+MAX_LISTED_DROPPED_ANSWERS = 100
+
+
+def load_reqa_set(squad: str, report: Callable[[str], None] = print) -> tuple[ReqaSet, list[str]]:
+    """The ReQA set of a SQuAD file and the answers it dropped as impossible to locate (each with
+    where and why; the first few are reported). A file that is not SQuAD, or leaves no question
+    to evaluate, is a SquadFormatError: its message is the one line a user sees."""
+    paragraphs = read_squad(squad)
+    reqa_set = build_reqa_set(paragraphs)
+    dropped = [note for p in paragraphs for q in p.questions for note in q.dropped]
+    for note in dropped[:MAX_LISTED_DROPPED_ANSWERS]:
+        report(f"answer dropped: {note}")
+    if len(dropped) > MAX_LISTED_DROPPED_ANSWERS:
+        report(f"... and {len(dropped) - MAX_LISTED_DROPPED_ANSWERS:,} more answers dropped")
+    if not reqa_set.questions:
+        raise SquadFormatError(
+            f"{squad}: no question to evaluate ({sum(len(p.questions) for p in paragraphs):,} "
+            f"questions in {len(paragraphs):,} paragraphs; {reqa_set.unanswerable:,} "
+            f"unanswerable, {reqa_set.unlocated:,} with no answer inside a sentence)")
+    return reqa_set, dropped
+
+
+def set_summary(source: str, reqa_set: ReqaSet, dropped_answers: Sequence[str] = ()) -> dict:
+    """What a report's numbers rest on: the questions kept and skipped, the real candidates, and
+    the answers left out because they could not be located (the first few, with where)."""
     return {"squad": source, "questions": len(reqa_set.questions),
             "skipped_unanswerable": reqa_set.unanswerable,
             "skipped_unlocated": reqa_set.unlocated,
+            "dropped_answers": len(dropped_answers),
+            "dropped_answers_first": list(dropped_answers[:MAX_LISTED_DROPPED_ANSWERS]),
             "candidates": len(reqa_set.candidates), "model_framing": framing()}
 
 
@@ -148,8 +173,9 @@ def systems_dict(results: Sequence[SystemResult]) -> dict:
                      **({"inputs": r.inputs} if r.inputs else {})} for r in results}
 
 
-def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult]) -> dict:
-    return {**set_summary(source, reqa_set), "systems": systems_dict(results)}
+def report_dict(source: str, reqa_set: ReqaSet, results: Sequence[SystemResult],
+                dropped_answers: Sequence[str] = ()) -> dict:
+    return {**set_summary(source, reqa_set, dropped_answers), "systems": systems_dict(results)}
 
 
 def summary_line(report: dict, title: str = "ReQA") -> str:
@@ -157,6 +183,8 @@ def summary_line(report: dict, title: str = "ReQA") -> str:
             f"{report['skipped_unanswerable']:,} skipped as unanswerable"
             + (f", {report['skipped_unlocated']:,} with no answer inside a sentence"
                if report["skipped_unlocated"] else "")
+            + (f" ({report['dropped_answers']:,} answer(s) dropped as impossible to locate)"
+               if report.get("dropped_answers") else "")
             + f"; {report['candidates']:,} candidate sentences")
 
 
@@ -201,14 +229,14 @@ def model_label(spec: str) -> tuple[str, str]:
 def run(squad: str, models: Sequence[str] = (), bm25: bool = True,
         bm25_config: BM25Config = BM25Config(), batch_size: int = 128,
         report: Callable[[str], None] = print) -> dict:
-    reqa_set = build_reqa_set(read_squad(squad))
+    reqa_set, dropped = load_reqa_set(squad, report)
     report(f"{len(reqa_set.questions):,} questions, {len(reqa_set.candidates):,} candidates "
            f"from {squad}")
     results = [evaluate_bm25(reqa_set, bm25_config)] if bm25 else []
     for spec in models:
         name, path = model_label(spec)
         results.append(evaluate_model(name, path, reqa_set, batch_size))
-    return report_dict(squad, reqa_set, results)
+    return report_dict(squad, reqa_set, results, dropped)
 
 
 # --- open-domain ReQA: the candidates plus N distractor sentences of a corpus (section 4.4) -----
@@ -238,7 +266,8 @@ def evaluate_open_domain(reqa_set: ReqaSet, distractors: Sequence[Candidate],
 
 
 def open_domain_report(source: str, reqa_set: ReqaSet, corpus_dir: str, seed: int, drawn: Draw,
-                       results: dict[int, list[SystemResult]], inputs: dict[str, dict]) -> dict:
+                       results: dict[int, list[SystemResult]], inputs: dict[str, dict],
+                       dropped_answers: Sequence[str] = ()) -> dict:
     """The set's summary, how the distractors were drawn, and one entry per N with the number
     actually added (fewer than N when the corpus has no more eligible sentences)."""
     def entry(n: int, systems: list[SystemResult]) -> dict:
@@ -246,7 +275,7 @@ def open_domain_report(source: str, reqa_set: ReqaSet, corpus_dir: str, seed: in
         return {"num_distractors": n, "added": added,
                 "candidates": len(reqa_set.candidates) + added, "systems": systems_dict(systems)}
 
-    return {**set_summary(source, reqa_set),
+    return {**set_summary(source, reqa_set, dropped_answers),
             "distractors": {"corpus": corpus_dir, "seed": seed, "order": DRAW_ORDER,
                             "sentences_read": drawn.sentences_read,
                             "skipped_as_real": drawn.same_as_real,
@@ -264,7 +293,7 @@ def run_open_domain(squad: str, corpus_dir: str, counts: Sequence[int], models: 
                     batch_size: int = 128, seed: int = 0,
                     report: Callable[[str], None] = print) -> dict:
     counts = sorted(set(counts))
-    reqa_set = build_reqa_set(read_squad(squad))
+    reqa_set, dropped = load_reqa_set(squad, report)
     report(f"{len(reqa_set.questions):,} questions, {len(reqa_set.candidates):,} candidates "
            f"from {squad}; drawing up to {counts[-1]:,} distractors from {corpus_dir} "
            f"(seed {seed})")
@@ -273,7 +302,7 @@ def run_open_domain(squad: str, corpus_dir: str, counts: Sequence[int], models: 
            f"sentences ({drawn.same_as_real:,} skipped: a real candidate's sentence or paragraph)")
     results, inputs = evaluate_open_domain(reqa_set, drawn.candidates, counts, models, bm25,
                                            bm25_config, batch_size)
-    return open_domain_report(squad, reqa_set, corpus_dir, seed, drawn, results, inputs)
+    return open_domain_report(squad, reqa_set, corpus_dir, seed, drawn, results, inputs, dropped)
 
 
 def format_open_domain(report: dict, ks: Sequence[int] = KS) -> str:
@@ -407,15 +436,18 @@ def evaluate_command(args: argparse.Namespace) -> dict:
         sys.exit("nothing to evaluate: give --model DIR, or keep BM25")
     say = (lambda line: print(line, file=sys.stderr, flush=True))
     config = BM25Config(document=args.bm25_document)
-    if open_domain(args):
-        report = run_open_domain(args.squad, args.distractors, args.num_distractors, models,
-                                 args.bm25, config, args.batch_size, args.distractor_seed, say)
-        text = format_open_domain(report)
-        if args.plot:
-            plot_open_domain(report, args.plot)
-    else:
-        report = run(args.squad, models, args.bm25, config, args.batch_size, say)
-        text = format_report(report)
+    try:
+        if open_domain(args):
+            report = run_open_domain(args.squad, args.distractors, args.num_distractors, models,
+                                     args.bm25, config, args.batch_size, args.distractor_seed, say)
+            text = format_open_domain(report)
+            if args.plot:
+                plot_open_domain(report, args.plot)
+        else:
+            report = run(args.squad, models, args.bm25, config, args.batch_size, say)
+            text = format_report(report)
+    except SquadFormatError as error:  # the file's problem, with where: one line, not a traceback
+        sys.exit(str(error))
     print(json.dumps(report, indent=2) if args.json else text, flush=True)
     if args.output:
         os.makedirs(os.path.dirname(args.output) or ".", exist_ok=True)

@@ -37,10 +37,10 @@ Rules (every token span is [start_token, end_token), end exclusive):
 - question id = str(example_id); question = question_text, as given.
 - Identical contexts become one Paragraph holding all their questions (in input order; the title
   is the first one seen), so the ReQA candidate set holds each paragraph once.
-- A line that is not JSON, lacks a field, has a field of the wrong type or a token span outside
-  the document is *malformed*: reported with file and line number, counted, and skipped. A file
-  that cannot be read to its end (e.g. a truncated .gz) is reported and the next file is read.
-  Blank lines are ignored.
+- A line that is not JSON (or nests deeper than Python's JSON parser follows), lacks a field,
+  has a field of the wrong type or a token span outside the document is *malformed*: reported
+  with file and line number, counted, and skipped. A file that cannot be read to its end (e.g.
+  a truncated .gz) is reported and the next file is read. Blank lines are ignored.
 
 The CLI prints a progress line with the rate to stderr every few seconds, then the counts by
 reason; it exits 1 (writing nothing) if no example was kept, 2 if an input matches no file.
@@ -60,7 +60,8 @@ import sys
 import urllib.parse
 from typing import Any, BinaryIO, Callable, Iterable, Iterator, Sequence
 
-from wikipairs.reqa.squad import Answer, Paragraph, Question, to_squad_json, write_squad
+from wikipairs.reqa.squad import (Answer, Paragraph, Question, to_squad_json, write_squad,
+                                  wrong_type)
 
 KEPT = "kept"
 NO_ANNOTATION = "no_annotation"
@@ -177,8 +178,8 @@ def required(record: Any, key: str, kind: type | tuple[type, ...], where: str = 
     if key not in record:
         raise MalformedExample(f"missing field {name}")
     value = record[key]
-    if not isinstance(value, kind) or (isinstance(value, bool) and kind is not bool):
-        raise MalformedExample(f"field {name} is {type(value).__name__}")
+    if problem := wrong_type(value, kind):
+        raise MalformedExample(f"field {name} is {problem}")
     return value
 
 
@@ -338,6 +339,9 @@ def convert_line(line: bytes, where: str, conversion: Conversion) -> None:
         record = json.loads(line)
     except ValueError as error:  # JSONDecodeError, or UnicodeDecodeError for bytes not UTF-8
         conversion.add_malformed(where, f"not JSON ({error})")
+        return
+    except RecursionError:  # more levels than Python's JSON parser can follow
+        conversion.add_malformed(where, "not JSON (nested too deeply)")
         return
     try:
         example = parse_example(record)
