@@ -211,6 +211,23 @@ def test_the_wikipairs_command_gives_the_same_line(tmp_path):
         "not str"]
 
 
+def test_finetune_pairs_refuses_a_malformed_file_in_one_line(tmp_path):
+    """The fine-tuning shards read the same SQuAD files: the same one line, exit 1, nothing
+    written."""
+    path = tmp_path / "squad.json"
+    path.write_text(json.dumps(_squad(context=None)))
+    vocab = tmp_path / "vocab.txt"
+    vocab.write_text("\n".join(["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", "alpha", "delta"]))
+    run = subprocess.run([sys.executable, "-m", "wikipairs.cli", "finetune-pairs", "--squad",
+                          str(path), "--vocab", str(vocab), "--output_dir", str(tmp_path / "out")],
+                         capture_output=True, text=True, cwd=tmp_path, timeout=120,
+                         env={**os.environ, "PYTHONPATH": str(REPO)})
+    assert run.returncode == 1 and "Traceback" not in run.stderr, run.stderr
+    assert run.stderr.strip().splitlines()[-1] == (
+        f"{path}: data[0] ('T') paragraphs[0]: field 'context' is null, not str")
+    assert not (tmp_path / "out").exists()
+
+
 def test_answers_that_cannot_be_located_are_dropped_counted_and_named(tmp_path):
     """A negative answer_start that Python slicing happens to match ('delta' is also at -6 of
     the context) would make the first sentence the target; it is dropped instead, as are a

@@ -204,9 +204,14 @@ def main(argv=None) -> dict:
     for path, what in ((args.squad, "--squad"), (args.vocab, "--vocab")):
         if not tf.io.gfile.exists(path):
             sys.exit(f"{what} {path}: no such file or directory")
-    summary = convert(args.squad, args.vocab, args.output_dir,
-                      FinetuneConfig(train_fraction=REQA_SPLITS[args.split], seed=args.seed),
-                      args.lower_case)
+    from wikipairs.reqa.squad import SquadFormatError
+
+    try:
+        summary = convert(args.squad, args.vocab, args.output_dir,
+                          FinetuneConfig(train_fraction=REQA_SPLITS[args.split], seed=args.seed),
+                          args.lower_case)
+    except SquadFormatError as error:  # the file's problem, with where: one line
+        sys.exit(str(error))
     print(f"{args.split} split of {args.squad}: questions {summary['questions']}, pairs "
           f"{summary['pairs']}, {summary['candidates']:,} candidates; shards in "
           f"{summary['pairs_dir']}; evaluate on {args.output_dir}/squad_test.json")
