@@ -49,7 +49,7 @@ def open_dump(path: str, byte_range: ByteRange | None = None) -> BinaryIO:
     to the end. With `byte_range=(start, end)` only those raw bytes are read, so `start` must be
     where a compressed stream begins. Closing the result closes the file.
     """
-    raw = _open_raw(path)
+    raw = open_raw(path)
     try:
         if byte_range is not None:
             raw = _restrict_to_range(raw, *byte_range)
@@ -59,7 +59,8 @@ def open_dump(path: str, byte_range: ByteRange | None = None) -> BinaryIO:
         raise
 
 
-def _open_raw(path: str) -> BinaryIO:
+def open_raw(path: str) -> BinaryIO:
+    """The file's bytes as stored (compressed or not), local or gs://."""
     from apache_beam.io.filesystem import CompressionTypes
     from apache_beam.io.filesystems import FileSystems
 
@@ -268,7 +269,7 @@ def _is_empty_bz2(exc, scanner: _PageScanner, path: str, byte_range: ByteRange |
     if not isinstance(exc, EOFError) or scanner.bytes_seen or byte_range is not None:
         return False
     try:
-        with _open_raw(path) as raw:
+        with open_raw(path) as raw:
             return raw.read(1) == b""
     except OSError:
         return False
@@ -380,6 +381,7 @@ class _Position:
     def __init__(self, path: str, byte_range: ByteRange | None):
         self.path = path
         self._prefix = "" if byte_range is None else f"stream@{byte_range[0]} "
+        self._range_start = 0 if byte_range is None else byte_range[0]
         self._unit = "file" if byte_range is None else "range"
         self._reaches_end_of_file = byte_range is None or byte_range[1] is None
         self._pages_started = 0
@@ -388,7 +390,8 @@ class _Position:
     def page(self, xml: bytes) -> RawPage:
         self._pages_started += 1
         self._pages_complete += 1
-        return RawPage(source=self.path, record=self._page_record(), xml=xml)
+        return RawPage(source=self.path, record=self._page_record(), xml=xml,
+                       position=(self._range_start, self._pages_started))
 
     def unclosed_page(self, xml: bytes) -> ReadProblem:
         self._pages_started += 1
@@ -448,10 +451,10 @@ _TITLE = re.compile(rb"<title\s*>([^<]*)</title\s*>")
 _PAGE_ID = re.compile(rb"<id\s*>([^<]*)</id\s*>")
 
 
-def page_id_of(text: str | bytes | None) -> int | None:
+def page_id_of(text: str | None) -> int | None:
     """A page id as the tables hold it, or None: decimal digits (spaces around them allowed)
     for a number from 0 to MAX_PAGE_ID. Python's int() would also take '+7', '1_000' or '٧'."""
-    digits = (text or "").strip()
+    digits = (text or "").strip(" \t\r\n")
     if not digits.isascii() or not digits.isdigit() or int(digits) > MAX_PAGE_ID:
         return None
     return int(digits)
@@ -467,6 +470,6 @@ def page_identity(xml: bytes) -> tuple[int | None, str | None]:
     page_id = _PAGE_ID.search(head)
     title = _TITLE.search(head)
     return (
-        page_id_of(page_id.group(1)) if page_id else None,
+        page_id_of(html.unescape(page_id.group(1).decode("ascii", "replace"))) if page_id else None,
         html.unescape(title.group(1).decode("utf-8", "replace")) if title else None,
     )
