@@ -296,6 +296,11 @@ class _PageScanner:
         """The bytes of the page in progress, if the stream stopped now."""
         return bytes(self._buffer) if self._in_page else None
 
+    @property
+    def open_section(self) -> str | None:
+        """'CDATA section' or 'comment' while the stream is inside one."""
+        return {None: None, b"]]>": "CDATA section", b"-->": "comment"}[self._skipping_to]
+
     def feed(self, chunk: bytes) -> Iterator[tuple[bool, bytes]]:
         """Yields (closed, page bytes) for each page that `chunk` completes.
 
@@ -409,6 +414,9 @@ class _Position:
         """What is wrong with a stream that ended without a read error, if anything."""
         if scanner.partial_page is not None:
             yield self.stream_failed("truncated file: file ended", scanner.partial_page)
+        elif scanner.open_section:
+            yield self.file_problem(f"malformed XML: a {scanner.open_section} never closes: "
+                                    f"the rest of the {self._unit} is in it")
         elif self._pages_started == 0:
             yield self.file_problem(
                 f"empty {self._unit}: no pages ({scanner.bytes_seen} bytes decompressed)"

@@ -484,3 +484,16 @@ def test_siteinfo_with_an_entity_is_reported_not_silently_replaced(tmp_path):
     good = dumpfactory.write_dump(tmp_path / "good.xml", dumpfactory.numbered_pages(1))
     assert siteinfo_and_problem(str(good))[1] is None
     assert siteinfo_and_problem(str(tmp_path / "missing.xml"))[1] is None  # the reader says it
+
+
+def test_comment_that_never_closes_is_named_not_called_empty(tmp_path):
+    pages_in = dumpfactory.numbered_pages(4)
+    path = tmp_path / "dump.xml"
+    path.write_bytes(dumpfactory.dump_xml(pages_in[:2] + [b"<!-- swallows the rest"] + pages_in[2:]))
+
+    pages, problems = read(path)
+
+    assert xml_of(pages) == pages_in[:2]
+    [problem] = problems
+    assert problem.reason == "malformed XML: a comment never closes: the rest of the file is in it"
+    assert problem.record == "after page 2"
