@@ -203,6 +203,13 @@ def _respelled(page: bytes, open_tag: bytes, close_tag: bytes) -> bytes:
     return open_tag + page[len(b"<page>"): -len(b"</page>")] + close_tag
 
 
+def _shift_index(index_path, shift: int) -> None:
+    """Moves every offset of a multistream index: none of them starts a stream any more."""
+    lines = bz2.decompress(index_path.read_bytes()).decode().splitlines()
+    index_path.write_bytes(bz2.compress("".join(
+        f"{int(offset) + shift}:{rest}\n" for offset, rest in (l.split(":", 1) for l in lines)).encode()))
+
+
 def _hostile_dumps(tmp_path) -> list[str]:
     from tests.dumpfactory import (dump_xml, encoded, header_xml, history_page_xml, numbered_pages,
                                    siteinfo_xml, write_multistream)
@@ -232,9 +239,7 @@ def _hostile_dumps(tmp_path) -> list[str]:
     multistream = write_multistream(
         tmp_path / "wiki-multistream.xml.bz2",
         [page_xml(i, f"Stream {i}", text.format(i)) for i in range(100, 130)], pages_per_stream=3)
-    lines = bz2.decompress(multistream.index_path.read_bytes()).decode().splitlines()
-    multistream.index_path.write_bytes(bz2.compress("".join(
-        f"{int(offset) + 3}:{rest}\n" for offset, rest in (l.split(":", 1) for l in lines)).encode()))
+    _shift_index(multistream.index_path, 3)
     return [str(tmp_path / "*.xml*")]
 
 
@@ -264,26 +269,38 @@ def test_hostile_inputs_every_page_in_a_bucket_that_is_written(tmp_path):
 
 
 def test_hostile_inputs_through_the_command_line(tmp_path):
-    """`python -m pipeline.run --stages=corpus`: the job finishes and its corpus_stats.json adds
-    up to what its tables hold. (Its 1 MB read ranges leave the small multistream file whole.)"""
+    """`python -m pipeline.run --stages=corpus`: the job finishes, says that it read a multistream
+    file whole (one of more than the 1 MB read ranges) and its corpus_stats.json adds up to what
+    its tables hold."""
     import subprocess
     import sys
 
     from schemas.corpus import STATS_FILE, TABLES, read_table
+    from tests.dumpfactory import write_multistream
 
+    rng = random.Random(0)
+    words = lambda n: " ".join(f"w{rng.randrange(10**6)}" for _ in range(n))  # noqa: E731
+    (tmp_path / "big").mkdir()
+    big = write_multistream(tmp_path / "big" / "big-multistream.xml.bz2",
+                            [page_xml(i, f"Big {i}", f"Big page {i} says {words(4000)}.")
+                             for i in range(1000, 1100)], pages_per_stream=5)
+    assert big.path.stat().st_size > 1 << 20  # more than one read range
+    _shift_index(big.index_path, 3)
     out_dir = tmp_path / "out"
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.run", f"--input={_hostile_dumps(tmp_path)[0]}",
-         f"--output_dir={out_dir}", "--stages=corpus", "--read_range_mb=1",
-         "--direct_num_workers=2"],
+         f"--input={big.path}", f"--output_dir={out_dir}", "--stages=corpus",
+         "--read_range_mb=1", "--direct_num_workers=2"],
         capture_output=True, text=True, timeout=600, cwd=REPO)
 
     assert done.returncode == 0, done.stderr[-3000:]
-    assert "pages read: 42 (buckets add up to 42)" in done.stdout
+    assert "pages read: 142 (buckets add up to 142)" in done.stdout
+    assert f"{big.path}: its index {big.index_path} does not fit" in done.stderr
     out = {name: read_table(str(out_dir), name).to_pylist() for name in TABLES}
     out["stats"] = json.loads((out_dir / STATS_FILE).read_text())
     assert_buckets_are_what_the_tables_hold(out)
-    assert len(out["articles"]) == 40
+    assert len(out["articles"]) == 140
+    assert len(out["stats"]["notes"]) == 1
 
 
 def test_real_utf16_dump_end_to_end(tmp_path):
