@@ -1,9 +1,10 @@
 """The corpus stage as Beam plumbing around the pure functions of the other modules.
 
 dump files -> read tasks -> Reshuffle -> raw pages -> grouped by page id (spreads them like a
-Reshuffle, and brings pages that share an id together) -> parse, one kept page per id -> articles /
-redirects / skips -> redirect chains chased by joins -> links resolved by a join -> articles with outbound
-target ids and a bounded sample of their inbound links -> Parquet tables + corpus_stats.json.
+Reshuffle, and brings pages that share an id together) -> parse, one kept page per id ->
+articles / redirects / skips -> redirect chains chased by joins -> links resolved by a join ->
+articles with outbound target ids and a bounded sample of their inbound links -> Parquet tables +
+corpus_stats.json.
 
 Memory per key is bounded everywhere, whatever the fan-in of a title: the joins whose one side
 can be huge (every link to "United States") stream that side (`JoinStreaming`), and inbound links

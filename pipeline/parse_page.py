@@ -72,7 +72,8 @@ def parse_page(raw: RawPage, site: SiteInfo, config: ParseConfig = ParseConfig()
     try:
         fields = page_fields(raw.xml)
     except BadPageId as error:
-        return Skip("failed", "parse", "bad_id", str(error), None, page_identity(raw.xml)[1], **where)
+        title = page_identity(raw.xml)[1]
+        return Skip("failed", "parse", "bad_id", str(error), None, title, **where)
     except (ET.ParseError, ValueError, TypeError) as error:
         page_id, title = page_identity(raw.xml)
         return Skip("failed", "parse", "malformed_xml", str(error), page_id, title, **where)

@@ -49,7 +49,7 @@ def page_xml(page_id: int, title: str, text: str = "Some '''text'''.", ns: int =
 
 
 def history_page_xml(page_id: int, title: str, texts: list[str]) -> bytes:
-    """A page of a history dump: one `<revision>` per text, oldest first, as the dumps order them."""
+    """A page of a history dump: one `<revision>` per text, oldest first, as dumps order them."""
     revisions = "".join(
         f"    <revision>\n      <id>{page_id * 100 + number}</id>\n"
         f'      <text xml:space="preserve">{escape(text)}</text>\n    </revision>\n'

@@ -192,7 +192,8 @@ def assert_buckets_are_what_the_tables_hold(out):
     assert buckets.get("kept:redirect", 0) == len(out["redirects"])
     page_rows = [d for d in dead if d["reason"] != "file" and d["record"] != "siteinfo"]
     failed = {k.split(":", 1)[1]: n for k, n in buckets.items() if k.startswith("failed:")}
-    by_reason = collections.Counter(d["reason"] if d["stage"] != "read" else "read" for d in page_rows)
+    by_reason = collections.Counter("read" if d["stage"] == "read" else d["reason"]
+                                    for d in page_rows)
     assert failed == dict(by_reason)
     assert stats["file_problems"] == len(dead) - len(page_rows)
     ids = [a["id"] for a in out["articles"]] + [r["id"] for r in out["redirects"]]
@@ -206,8 +207,8 @@ def _respelled(page: bytes, open_tag: bytes, close_tag: bytes) -> bytes:
 def _shift_index(index_path, shift: int) -> None:
     """Moves every offset of a multistream index: none of them starts a stream any more."""
     lines = bz2.decompress(index_path.read_bytes()).decode().splitlines()
-    index_path.write_bytes(bz2.compress("".join(
-        f"{int(offset) + shift}:{rest}\n" for offset, rest in (l.split(":", 1) for l in lines)).encode()))
+    moved = [f"{int(offset) + shift}:{rest}\n" for offset, rest in (l.split(":", 1) for l in lines)]
+    index_path.write_bytes(bz2.compress("".join(moved).encode()))
 
 
 def _hostile_dumps(tmp_path) -> list[str]:
@@ -223,14 +224,16 @@ def _hostile_dumps(tmp_path) -> list[str]:
             b"<text", b"<comment><![CDATA[moved </page> here]]></comment><text"),
         page_xml(50, "Dup first", text.format(5)),
         page_xml(50, "Dup second", text.format(6)),
-        page_xml(1, "Huge", text.format(7)).replace(b"<id>1</id>", b"<id>99999999999999999999999</id>"),
+        page_xml(1, "Huge", text.format(7)).replace(b"<id>1</id>",
+                                                    b"<id>99999999999999999999999</id>"),
         history_page_xml(8, "History", ["The old text of the history page, long enough.",
                                         "The newest text of the history page, long enough."]),
         page_xml(9, "Omega", text.format(9)),
     ]
     (tmp_path / "hostile.xml").write_bytes(dump_xml(pages))
     (tmp_path / "utf16.xml").write_bytes(encoded(dump_xml(
-        [page_xml(20, "\u0421\u043e\u0444\u0438\u044f", text.format(20)), page_xml(21, "Caf\u00e9", text.format(21))]),
+        [page_xml(20, "\u0421\u043e\u0444\u0438\u044f", text.format(20)),
+         page_xml(21, "Caf\u00e9", text.format(21))]),
         "utf-16-le"))
     entity = b'<!DOCTYPE mediawiki [<!ENTITY site SYSTEM "file:///etc/hostname">]>\n'
     (tmp_path / "entity.xml").write_bytes(entity + dump_xml(
@@ -253,7 +256,8 @@ def test_hostile_inputs_every_page_in_a_bucket_that_is_written(tmp_path):
     assert {f"Stream {i}" for i in range(100, 130)} <= titles  # the index did not fit: read whole
     assert len(titles) == 40
     history = next(a for a in out["articles"] if a["title"] == "History")
-    assert history["sections"][0]["passages"] == [["The newest text of the history page, long enough."]]
+    assert history["sections"][0]["passages"] == [
+        ["The newest text of the history page, long enough."]]
     dead = {(d["title"], d["reason"]): d for d in out["dead_letter"]}
     duplicate = dead["Dup second", "duplicate_id"]
     assert duplicate["page_id"] == 50 and "'Dup first'" in duplicate["detail"]

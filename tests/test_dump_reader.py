@@ -370,7 +370,8 @@ def test_cdata_and_comments_holding_page_tags_do_not_split_a_page(tmp_path, chun
 
 def test_page_identity_of_an_id_too_large_for_int64_is_none():
     """dead_letter.page_id is int64: an id that does not fit must not reach it."""
-    page = dumpfactory.page_xml(1, "Huge").replace(b"<id>1</id>", b"<id>99999999999999999999999</id>")
+    page = dumpfactory.page_xml(1, "Huge").replace(b"<id>1</id>",
+                                                    b"<id>99999999999999999999999</id>")
 
     assert page_identity(page) == (None, "Huge")
     assert page_identity(page.replace(b"<id>", b"<id >"))[1] == "Huge"
@@ -390,7 +391,9 @@ def test_dump_is_read_in_the_encoding_it_states(tmp_path, encoding, bom, declara
     declaration), so the scanner and the page parser see one encoding."""
     if encoding == "UTF-16":  # no byte-order mark: the declaration's first bytes tell the order
         encoding = "utf-16-le"
-    titles = ["Caf\u00e9", "\u00c6r\u00f8"] + ([] if encoding == "ISO-8859-1" else ["\u0421\u043e\u0444\u0438\u044f"])
+    titles = ["Caf\u00e9", "\u00c6r\u00f8"]
+    if encoding != "ISO-8859-1":
+        titles.append("\u0421\u043e\u0444\u0438\u044f")  # Sofia, in Cyrillic
     expected = [dumpfactory.page_xml(i, title) for i, title in enumerate(titles, 1)]
     xml = dumpfactory.encoded(dumpfactory.dump_xml(expected), encoding, bom, declaration)
     path = tmp_path / name
@@ -461,7 +464,8 @@ def test_real_utf16_dump_from_gensim_is_read():
     assert xml_of(pages) == dumpfactory.split_dump(expected)[1]
     assert [page_identity(page.xml)[0] for page in pages] == [558, 559, 560]
     site = read_siteinfo(str(path))
-    assert site.dbname == "bgwiki" and dict(site.namespaces)[14] == "\u041a\u0430\u0442\u0435\u0433\u043e\u0440\u0438\u044f"
+    assert site.dbname == "bgwiki"
+    assert dict(site.namespaces)[14] == "\u041a\u0430\u0442\u0435\u0433\u043e\u0440\u0438\u044f"
 
 
 # --- siteinfo problems (issue 15) ------------------------------------------------------------
@@ -489,7 +493,7 @@ def test_siteinfo_with_an_entity_is_reported_not_silently_replaced(tmp_path):
 def test_comment_that_never_closes_is_named_not_called_empty(tmp_path):
     pages_in = dumpfactory.numbered_pages(4)
     path = tmp_path / "dump.xml"
-    path.write_bytes(dumpfactory.dump_xml(pages_in[:2] + [b"<!-- swallows the rest"] + pages_in[2:]))
+    path.write_bytes(dumpfactory.dump_xml([*pages_in[:2], b"<!-- swallows the rest", *pages_in[2:]]))
 
     pages, problems = read(path)
 

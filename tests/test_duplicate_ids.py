@@ -37,7 +37,8 @@ def test_a_redirect_and_an_article_with_one_id_keep_one_of_them(tmp_path, sample
     article = dumpfactory.page_xml(9, "New", "The article with the id nine has text.")
     kept, duplicate = settle_duplicate_ids(parsed_pages(tmp_path, [redirect, article], sample_site))
     assert isinstance(kept, Redirect) and kept.title == "Old"
-    assert isinstance(duplicate, Skip) and (duplicate.reason, duplicate.title) == ("duplicate_id", "New")
+    assert isinstance(duplicate, Skip)
+    assert (duplicate.reason, duplicate.title) == ("duplicate_id", "New")
 
 
 def test_only_kept_pages_compete_for_an_id(tmp_path, sample_site):
@@ -51,7 +52,7 @@ def test_only_kept_pages_compete_for_an_id(tmp_path, sample_site):
 
 def test_pages_of_several_files_keep_the_first_file(tmp_path, sample_site):
     page = dumpfactory.page_xml(3, "Three", "Page three has some text in it here.")
-    parsed = [(RawPage(f"{name}.xml", "page 1", page), parse_page(RawPage(f"{name}.xml", "page 1", page), sample_site))
-              for name in ("b", "a")]
+    raw = [RawPage(f"{name}.xml", "page 1", page) for name in ("b", "a")]
+    parsed = [(page, parse_page(page, sample_site)) for page in raw]
     kept, duplicate = settle_duplicate_ids(parsed)
     assert (kept.source, duplicate.source) == ("a.xml", "b.xml")

@@ -230,7 +230,8 @@ def pages_cut_mid_page(path, pages: list[bytes], pieces: int):
     offsets = [sum(map(len, streams[:i])) for i in range(len(streams))]
     path.write_bytes(b"".join(streams))
     index = path.with_name(path.name.replace(".xml.bz2", "-index.txt.bz2"))
-    index.write_bytes(bz2.compress("".join(f"{o}:{i}:P{i}\n" for i, o in enumerate(offsets[1:])).encode()))
+    lines = "".join(f"{offset}:{i}:P{i}\n" for i, offset in enumerate(offsets[1:]))
+    index.write_bytes(bz2.compress(lines.encode()))
     return path
 
 

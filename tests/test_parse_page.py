@@ -176,7 +176,8 @@ def test_no_sentence_is_left_introducing_a_dropped_list(sample_results):
 
 def _with_id(id_text: str, title: str = "Odd id") -> RawPage:
     page = _page(title, "A page with text that is long enough to keep.")
-    return RawPage(page.source, page.record, page.xml.replace(b"<id>1</id>", f"<id>{id_text}</id>".encode(), 1))
+    xml = page.xml.replace(b"<id>1</id>", f"<id>{id_text}</id>".encode(), 1)
+    return RawPage(page.source, page.record, xml)
 
 
 @pytest.mark.parametrize("id_text", ["99999999999999999999999", "9223372036854775808", "-5", "+5",
