@@ -1,8 +1,10 @@
 """The corpus stage as Beam plumbing around the pure functions of the other modules.
 
-dump files -> read tasks -> Reshuffle -> raw pages -> Reshuffle -> parse -> articles / redirects /
-skips -> redirect chains chased by joins -> links resolved by a join -> articles with outbound
-target ids and a bounded sample of their inbound links -> Parquet tables + corpus_stats.json.
+dump files -> read tasks -> Reshuffle -> raw pages -> grouped by page id (spreads them like a
+Reshuffle, and brings pages that share an id together) -> parse, one kept page per id ->
+articles / redirects / skips -> redirect chains chased by joins -> links resolved by a join ->
+articles with outbound target ids and a bounded sample of their inbound links -> Parquet tables +
+corpus_stats.json.
 
 Memory per key is bounded everywhere, whatever the fan-in of a title: the joins whose one side
 can be huge (every link to "United States") stream that side (`JoinStreaming`), and inbound links
@@ -17,6 +19,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import corpus_rows, linking
+from pipeline.duplicate_ids import grouping_key, settle_duplicate_ids
 from pipeline.parse_page import ParseConfig, parse_page
 from pipeline.progress import worker_progress
 from pipeline.records import Article, RawPage, ReadProblem, Redirect, Skip
@@ -68,7 +71,8 @@ class ReadPages(beam.DoFn):
 
 
 class ParsePages(beam.DoFn):
-    """Raw page -> Article | Redirect | Skip, counted per bucket."""
+    """Raw pages that share a page id -> Article | Redirect | Skip each, counted per bucket: one
+    of them is kept, the others are `failed:duplicate_id` (`duplicate_ids`)."""
 
     ARTICLES, REDIRECTS, SKIPS = "articles", "redirects", "skips"
 
@@ -78,33 +82,44 @@ class ParsePages(beam.DoFn):
     def setup(self):
         self.progress = worker_progress("parsing (this worker)")
 
-    def process(self, page: RawPage, sites):
-        result = parse_page(page, sites[page.source], self.config)
-        self.progress.update()
+    def process(self, keyed_pages, sites):
+        _, pages = keyed_pages
+        parsed = []
+        for page in pages:
+            parsed.append((page, parse_page(page, sites[page.source], self.config)))
+            self.progress.update()
+        for result in settle_duplicate_ids(parsed):
+            yield self._tagged(result)
+
+    def _tagged(self, result):
         if isinstance(result, Article):
             _count("kept:article")
-            yield beam.pvalue.TaggedOutput(self.ARTICLES, result)
-        elif isinstance(result, Redirect):
+            return beam.pvalue.TaggedOutput(self.ARTICLES, result)
+        if isinstance(result, Redirect):
             _count("kept:redirect")
-            yield beam.pvalue.TaggedOutput(self.REDIRECTS, result)
-        else:
-            _count(result.bucket)
-            yield beam.pvalue.TaggedOutput(self.SKIPS, result)
+            return beam.pvalue.TaggedOutput(self.REDIRECTS, result)
+        _count(result.bucket)
+        return beam.pvalue.TaggedOutput(self.SKIPS, result)
 
     def teardown(self):
         self.progress.close()
 
 
-def _site_of(path: str):
-    """A file's <siteinfo>; a file too broken to show one still gets MediaWiki's defaults, and
-    its breakage is reported by the reader as a dead-letter row."""
-    from pipeline.dump_reader import read_siteinfo
-    from pipeline.records import SiteInfo
+class ReadSiteInfo(beam.DoFn):
+    """A file -> (path, its <siteinfo>); a file too broken to show one still gets MediaWiki's
+    defaults (the reader reports its breakage), and a siteinfo that is there but unusable (an
+    entity, bad XML) is a problem of its own: the pages are read with the defaults."""
 
-    try:
-        return path, read_siteinfo(path)
-    except Exception:  # noqa: BLE001 - the reader reports what is wrong with the file
-        return path, SiteInfo()
+    PROBLEMS = "problems"
+
+    def process(self, path: str):
+        from pipeline.dump_reader import siteinfo_and_problem
+
+        site, problem = siteinfo_and_problem(path)
+        if problem is not None:
+            _count("file_problems")
+            yield beam.pvalue.TaggedOutput(self.PROBLEMS, problem)
+        yield path, site
 
 
 def _plan(patterns, target_bytes):
@@ -243,11 +258,13 @@ class BuildCorpus(beam.PTransform):
                  | "PlanReads" >> beam.FlatMap(_plan, config.read_range_bytes)
                  | "SpreadReads" >> beam.Reshuffle())
         sites = (tasks | "Files" >> beam.Map(lambda t: t.path) | "Distinct" >> beam.Distinct()
-                 | "SiteInfo" >> beam.Map(_site_of))
+                 | "SiteInfo" >> beam.ParDo(ReadSiteInfo()).with_outputs(
+                     ReadSiteInfo.PROBLEMS, main="sites"))
         read = tasks | "Read" >> beam.ParDo(ReadPages()).with_outputs(ReadPages.PROBLEMS, main="pages")
         parsed = (read.pages
-                  | "SpreadPages" >> beam.Reshuffle()
-                  | "Parse" >> beam.ParDo(ParsePages(config.parse), beam.pvalue.AsDict(sites))
+                  | "KeyById" >> beam.Map(lambda page: (grouping_key(page), page))
+                  | "SpreadPages" >> beam.GroupByKey()
+                  | "Parse" >> beam.ParDo(ParsePages(config.parse), beam.pvalue.AsDict(sites.sites))
                   .with_outputs(ParsePages.ARTICLES, ParsePages.REDIRECTS, ParsePages.SKIPS))
         articles, redirects = parsed.articles, parsed.redirects
 
@@ -273,10 +290,13 @@ class BuildCorpus(beam.PTransform):
             | "JoinArticle" >> beam.CoGroupByKey()
             | "ArticleRows" >> beam.FlatMap(_assemble))
 
-        dead = (read.problems, parsed.skips | "Failed" >> beam.Filter(lambda s: s.outcome == "failed"))
+        dead = (read.problems, sites.problems,
+                parsed.skips | "Failed" >> beam.Filter(lambda s: s.outcome == "failed"))
         stats = (
             (read.pages | "StatRead" >> beam.Map(lambda _: "pages_read"),
              read.problems | "StatProblem" >> beam.FlatMap(_problem_stats),
+             sites.problems | "StatSiteInfo" >> beam.FlatMap(_problem_stats),
+             tasks | "StatNotes" >> beam.FlatMap(lambda t: [f"note:{t.note}"] if t.note else []),
              articles | "StatArticle" >> beam.Map(lambda _: "kept:article"),
              redirects | "StatRedirect" >> beam.Map(lambda _: "kept:redirect"),
              parsed.skips | "StatSkip" >> beam.Map(lambda s: s.bucket),
@@ -328,6 +348,9 @@ def stats_document(counts: dict[str, int], inputs, max_inbound_links: int) -> di
         "buckets": buckets,
         "buckets_total": sum(buckets.values()),
         "file_problems": counts.get("file_problems", 0),
+        # How the job read its input where that is not the obvious way (a multistream file whose
+        # index does not fit is read whole): nothing is lost, but it is slower.
+        "notes": sorted(k.split(":", 1)[1] for k in counts if k.startswith("note:")),
         "redirects": {k.split(":", 1)[1]: v for k, v in sorted(counts.items()) if k.startswith("redirects:")},
         "links": {**{k.split(":", 1)[1]: v for k, v in sorted(counts.items())
                      if k.startswith("links:")}, "by_kind": _by_kind(counts)},

@@ -5,6 +5,10 @@ independent bz2 streams of about 100 pages each, whose index (`X-multistream-ind
 `offset:page_id:title`) gives the byte offset of each stream. Cutting the file at those offsets
 gives byte ranges that `dump_reader.iter_pages(path, byte_range)` reads on their own. Other files
 (plain, .gz, bz2 without an index) are read whole, one task per file.
+
+An index that does not fit its file (offsets of another build of the dump, or of streams that do
+not begin with a page) would make ranges that start inside a stream or a page and lose their
+pages: each range start is checked, and such a file is read whole instead, with a note saying so.
 """
 from __future__ import annotations
 
@@ -14,9 +18,15 @@ import posixpath
 import re
 from typing import Iterable, Iterator
 
-from pipeline.dump_reader import ByteRange, compression_of, open_dump
+from pipeline.dump_reader import ByteRange, compression_of, open_dump, open_raw
+from pipeline.progress import LOG
 
 DEFAULT_TARGET_BYTES = 64 << 20
+# Compressed bytes read at a range start to see the first decompressed bytes: a bz2 block (at
+# most 900 kB of text) comes out whole, and a multistream stream holds about 100 pages.
+MAX_PROBE_BYTES = 4 << 20
+_BZ2_STREAM_START = b"BZh", b"1AY&SY"  # 'BZh', the block size digit, the block magic
+_PAGE_FIRST = re.compile(rb"\s*<page[\s>]")
 
 _INDEX_NAME = re.compile(r"-index\d*\.txt")
 _OFFSET_FIELD = re.compile(rb"^([^:\n]*)", re.MULTILINE)  # what comes before a line's first ':'
@@ -33,6 +43,7 @@ class ReadTask:
 
     path: str
     byte_range: ByteRange | None = None
+    note: str = ""  # why a file with an index is read whole, for corpus_stats.json
 
 
 def plan_read_tasks(
@@ -76,11 +87,58 @@ def _tasks_for_file(path: str, size: int, target_bytes: int) -> list[ReadTask]:
     index = find_index(path) if compression_of(path) == "bz2" else None
     if index is None:
         return [ReadTask(path)]
-    ranges = plan_ranges(stream_offsets(index), size, target_bytes)
+    try:
+        ranges = plan_ranges(stream_offsets(index), size, target_bytes)
+        misfit = index_misfit(path, ranges)
+    except (ValueError, EOFError, OSError) as exc:  # not an index, or of another file
+        misfit = str(exc)
+    if misfit:
+        note = (f"{path}: its index {index} does not fit ({misfit}): read as one stream, "
+                "not split")
+        LOG.warning(note)
+        return [ReadTask(path, note=note)]
     logging.info("%s: %d read tasks from index %s", path, len(ranges), index)
     if len(ranges) == 1:
         return [ReadTask(path)]
     return [ReadTask(path, byte_range) for byte_range in ranges]
+
+
+def index_misfit(path: str, ranges: list[ByteRange]) -> str | None:
+    """Why ranges cut at these index offsets would not read `path` right, or None if they would.
+
+    Each range after the first must start a bz2 stream whose text begins with a page; the
+    first range starts at the file's start. Reads one bz2 block per range.
+    """
+    with open_raw(path) as raw:
+        for start, _ in ranges[1:]:
+            raw.seek(start)
+            why = _stream_start_misfit(raw)
+            if why:
+                return f"offset {start} is {why}"
+    return None
+
+
+def _stream_start_misfit(raw) -> str | None:
+    head = raw.read(10)
+    magic, block_magic = _BZ2_STREAM_START
+    if not (head[:3] == magic and head[3:4].isdigit() and head[4:10] == block_magic):
+        return "not the start of a bz2 stream"
+    import bz2
+
+    decompressor, text, read = bz2.BZ2Decompressor(), b"", len(head)
+    try:
+        text = decompressor.decompress(head)
+        while not text.strip() and not decompressor.eof and read < MAX_PROBE_BYTES:
+            data = raw.read(64 << 10)
+            if not data:
+                break
+            read += len(data)
+            text += decompressor.decompress(data)
+    except OSError as exc:
+        return f"a corrupt bz2 stream ({exc})"
+    if not text.strip() and read >= MAX_PROBE_BYTES:
+        return None  # a block too large to probe: trust the index
+    return None if _PAGE_FIRST.match(text) else "a stream that does not begin with a <page>"
 
 
 def is_index_file(path: str) -> bool:

@@ -5,7 +5,7 @@ import dataclasses
 import time
 import xml.etree.ElementTree as ET
 
-from pipeline.dump_reader import page_identity
+from pipeline.dump_reader import MAX_PAGE_ID, page_id_of, page_identity
 from pipeline.page_filters import FilterConfig, disambiguation_reason, is_list_title
 from pipeline.records import Article, RawPage, Redirect, SiteInfo, Skip
 from pipeline.titles import normalize_title
@@ -29,18 +29,38 @@ class PageFields:
     text: str
 
 
+class BadPageId(ValueError):
+    """A page id the tables cannot hold (not a number from 0 to 2^63-1), or none."""
+
+
 def page_fields(xml: bytes) -> PageFields:
-    """The fields of a `<page>` element (raises ET.ParseError on malformed XML or bad bytes)."""
+    """The fields of a `<page>` element (raises ET.ParseError on malformed XML or bad bytes,
+    BadPageId for an id that is missing or not an int64).
+
+    The text is that of the last `<revision>`: a history dump writes them oldest first, so the
+    last is the page as it stands; a current-version dump has just one.
+    """
     page = ET.fromstring(xml)
     redirect = page.find("redirect")
-    text = page.find("revision/text")
+    revisions = page.findall("revision")
+    text = revisions[-1].find("text") if revisions else None
     return PageFields(
-        id=int(page.findtext("id")),
+        id=_checked_id(page.findtext("id"), xml),
         title=page.findtext("title") or "",
         namespace=int(page.findtext("ns") or 0),
         redirect=None if redirect is None else redirect.get("title", ""),
         text=(text.text or "") if text is not None else "",
     )
+
+
+def _checked_id(id_text: str | None, xml: bytes) -> int:
+    page_id = page_id_of(id_text)
+    if page_id is None:
+        shown = "no <id>" if id_text is None else f"page id {id_text.strip()[:40]!r}"
+        raise BadPageId(f"{shown}: a page id is a number from 0 to {MAX_PAGE_ID}")
+    if page_identity(xml)[0] != page_id:  # the id the job groups pages by must be this one
+        raise BadPageId(f"page id {page_id} does not stand before the first <revision>")
+    return page_id
 
 
 def parse_page(raw: RawPage, site: SiteInfo, config: ParseConfig = ParseConfig()):
@@ -51,6 +71,9 @@ def parse_page(raw: RawPage, site: SiteInfo, config: ParseConfig = ParseConfig()
         return Skip("failed", "parse", "too_large", f"{len(raw.xml)} bytes", page_id, title, **where)
     try:
         fields = page_fields(raw.xml)
+    except BadPageId as error:
+        title = page_identity(raw.xml)[1]
+        return Skip("failed", "parse", "bad_id", str(error), None, title, **where)
     except (ET.ParseError, ValueError, TypeError) as error:
         page_id, title = page_identity(raw.xml)
         return Skip("failed", "parse", "malformed_xml", str(error), page_id, title, **where)

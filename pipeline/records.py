@@ -42,6 +42,9 @@ class RawPage:
     source: str  # the dump file it came from
     record: str  # where in that file, for error messages: e.g. 'page 17' or 'stream@123456 page 3'
     xml: bytes
+    # (byte offset of the range it was read from, page number in that range): sorts the pages of
+    # one file in dump order, which the record's text does not ('page 10' < 'page 9').
+    position: tuple[int, int] = (0, 0)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -48,6 +48,16 @@ def page_xml(page_id: int, title: str, text: str = "Some '''text'''.", ns: int =
     ).encode()
 
 
+def history_page_xml(page_id: int, title: str, texts: list[str]) -> bytes:
+    """A page of a history dump: one `<revision>` per text, oldest first, as dumps order them."""
+    revisions = "".join(
+        f"    <revision>\n      <id>{page_id * 100 + number}</id>\n"
+        f'      <text xml:space="preserve">{escape(text)}</text>\n    </revision>\n'
+        for number, text in enumerate(texts, 1))
+    return (f"<page>\n    <title>{escape(title)}</title>\n    <ns>0</ns>\n    <id>{page_id}</id>\n"
+            f"{revisions}  </page>").encode()
+
+
 def numbered_pages(count: int, text: str = "Some text about {title}.") -> list[bytes]:
     return [page_xml(i, f"Page {i}", text.format(title=f"Page {i}")) for i in range(1, count + 1)]
 
@@ -58,6 +68,19 @@ def dump_xml(pages: list[bytes], header: bytes | None = None, footer: bytes = FO
 
 def _page_lines(pages: list[bytes]) -> bytes:
     return b"".join(b"  " + page + b"\n" for page in pages)
+
+
+def encoded(xml: bytes, encoding: str, bom: bool = True, declaration: bool = True) -> bytes:
+    """A UTF-8 dump re-encoded as another file would hold it: with a byte-order mark and an XML
+    declaration naming the encoding, unless told otherwise."""
+    import codecs
+
+    text = xml.decode("utf-8")
+    if declaration:
+        text = f'<?xml version="1.0" encoding="{encoding}"?>\n' + text
+    marks = {"utf-16-le": codecs.BOM_UTF16_LE, "utf-16-be": codecs.BOM_UTF16_BE,
+             "utf-8": codecs.BOM_UTF8}
+    return (marks.get(encoding.lower(), b"") if bom else b"") + text.encode(encoding)
 
 
 def compress_for(path: pathlib.Path, data: bytes, compresslevel: int = 9) -> bytes:

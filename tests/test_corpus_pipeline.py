@@ -4,6 +4,7 @@ from __future__ import annotations
 import bz2
 import collections
 import json
+import pathlib
 import random
 from xml.sax.saxutils import escape, quoteattr
 
@@ -14,6 +15,8 @@ from tests.corpus_run import run_corpus
 from tests.dumpfactory import page_xml, write_dump
 
 pytestmark = pytest.mark.slow  # runs the job, trains or starts subprocesses
+
+REPO = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
@@ -155,6 +158,7 @@ def test_bad_inputs_lose_nothing(tmp_path):
     stats = out["stats"]
     assert stats["pages_read"] == stats["buckets_total"]
     assert stats["buckets"]["kept:article"] == len(titles)
+    assert_buckets_are_what_the_tables_hold(out)
 
 
 def test_multistream_read_in_ranges_gives_the_same_corpus(sample, sample_corpus, tmp_path):
@@ -173,3 +177,143 @@ def test_multistream_read_in_ranges_gives_the_same_corpus(sample, sample_corpus,
     for table in ("articles", "links", "redirects"):
         assert key(out[table]) == key(sample_corpus[table]), table
     assert out["stats"]["buckets"] == sample_corpus["stats"]["buckets"]
+
+
+# --- hostile inputs (issue 15) ---------------------------------------------------------------
+
+
+def assert_buckets_are_what_the_tables_hold(out):
+    """Every page read is in one bucket, and each bucket is really written: kept articles and
+    redirects are table rows, failed pages are dead_letter rows, file problems too."""
+    stats, dead = out["stats"], out["dead_letter"]
+    buckets = stats["buckets"]
+    assert stats["pages_read"] == stats["buckets_total"] == sum(buckets.values())
+    assert buckets.get("kept:article", 0) == len(out["articles"])
+    assert buckets.get("kept:redirect", 0) == len(out["redirects"])
+    page_rows = [d for d in dead if d["reason"] != "file" and d["record"] != "siteinfo"]
+    failed = {k.split(":", 1)[1]: n for k, n in buckets.items() if k.startswith("failed:")}
+    by_reason = collections.Counter("read" if d["stage"] == "read" else d["reason"]
+                                    for d in page_rows)
+    assert failed == dict(by_reason)
+    assert stats["file_problems"] == len(dead) - len(page_rows)
+    ids = [a["id"] for a in out["articles"]] + [r["id"] for r in out["redirects"]]
+    assert len(ids) == len(set(ids))
+
+
+def _respelled(page: bytes, open_tag: bytes, close_tag: bytes) -> bytes:
+    return open_tag + page[len(b"<page>"): -len(b"</page>")] + close_tag
+
+
+def _shift_index(index_path, shift: int) -> None:
+    """Moves every offset of a multistream index: none of them starts a stream any more."""
+    lines = bz2.decompress(index_path.read_bytes()).decode().splitlines()
+    moved = [f"{int(offset) + shift}:{rest}\n" for offset, rest in (l.split(":", 1) for l in lines)]
+    index_path.write_bytes(bz2.compress("".join(moved).encode()))
+
+
+def _hostile_dumps(tmp_path) -> list[str]:
+    from tests.dumpfactory import (dump_xml, encoded, header_xml, history_page_xml, numbered_pages,
+                                   siteinfo_xml, write_multistream)
+
+    text = "Page {} has a sentence that is long enough to be kept in the corpus."
+    pages = [
+        page_xml(1, "Alpha", text.format(1)),
+        _respelled(page_xml(2, "Beta", text.format(2)), b"<page >", b"</page>"),
+        _respelled(page_xml(3, "Gamma", text.format(3)), b"<page\n  >", b"</page >"),
+        page_xml(4, "Delta", text.format(4)).replace(
+            b"<text", b"<comment><![CDATA[moved </page> here]]></comment><text"),
+        page_xml(50, "Dup first", text.format(5)),
+        page_xml(50, "Dup second", text.format(6)),
+        page_xml(1, "Huge", text.format(7)).replace(b"<id>1</id>",
+                                                    b"<id>99999999999999999999999</id>"),
+        history_page_xml(8, "History", ["The old text of the history page, long enough.",
+                                        "The newest text of the history page, long enough."]),
+        page_xml(9, "Omega", text.format(9)),
+    ]
+    (tmp_path / "hostile.xml").write_bytes(dump_xml(pages))
+    (tmp_path / "utf16.xml").write_bytes(encoded(dump_xml(
+        [page_xml(20, "\u0421\u043e\u0444\u0438\u044f", text.format(20)),
+         page_xml(21, "Caf\u00e9", text.format(21))]),
+        "utf-16-le"))
+    entity = b'<!DOCTYPE mediawiki [<!ENTITY site SYSTEM "file:///etc/hostname">]>\n'
+    (tmp_path / "entity.xml").write_bytes(entity + dump_xml(
+        [page_xml(30, "Entity page", text.format(30))],
+        header=header_xml(siteinfo_xml(dbname="&site;"))))
+    multistream = write_multistream(
+        tmp_path / "wiki-multistream.xml.bz2",
+        [page_xml(i, f"Stream {i}", text.format(i)) for i in range(100, 130)], pages_per_stream=3)
+    _shift_index(multistream.index_path, 3)
+    return [str(tmp_path / "*.xml*")]
+
+
+def test_hostile_inputs_every_page_in_a_bucket_that_is_written(tmp_path):
+    out = run_corpus(_hostile_dumps(tmp_path), tmp_path / "out", read_range_bytes=1)
+
+    assert_buckets_are_what_the_tables_hold(out)
+    titles = {a["title"] for a in out["articles"]}
+    assert {"Alpha", "Beta", "Gamma", "Delta", "Dup first", "History", "Omega",
+            "\u0421\u043e\u0444\u0438\u044f", "Caf\u00e9", "Entity page"} <= titles
+    assert {f"Stream {i}" for i in range(100, 130)} <= titles  # the index did not fit: read whole
+    assert len(titles) == 40
+    history = next(a for a in out["articles"] if a["title"] == "History")
+    assert history["sections"][0]["passages"] == [
+        ["The newest text of the history page, long enough."]]
+    dead = {(d["title"], d["reason"]): d for d in out["dead_letter"]}
+    duplicate = dead["Dup second", "duplicate_id"]
+    assert duplicate["page_id"] == 50 and "'Dup first'" in duplicate["detail"]
+    assert dead["Huge", "bad_id"]["page_id"] is None
+    siteinfo = [d for d in out["dead_letter"] if d["record"] == "siteinfo"]
+    assert len(siteinfo) == 1 and siteinfo[0]["source"].endswith("entity.xml")
+    assert "entity" in siteinfo[0]["detail"]
+    stats = out["stats"]
+    assert stats["pages_read"] == 42 and stats["file_problems"] == 1
+    assert stats["buckets"]["failed:duplicate_id"] == stats["buckets"]["failed:bad_id"] == 1
+    [note] = stats["notes"]
+    assert "wiki-multistream-index.txt.bz2 does not fit" in note
+
+
+def test_hostile_inputs_through_the_command_line(tmp_path):
+    """`python -m pipeline.run --stages=corpus`: the job finishes, says that it read a multistream
+    file whole (one of more than the 1 MB read ranges) and its corpus_stats.json adds up to what
+    its tables hold."""
+    import subprocess
+    import sys
+
+    from schemas.corpus import STATS_FILE, TABLES, read_table
+    from tests.dumpfactory import write_multistream
+
+    rng = random.Random(0)
+    words = lambda n: " ".join(f"w{rng.randrange(10**6)}" for _ in range(n))  # noqa: E731
+    (tmp_path / "big").mkdir()
+    big = write_multistream(tmp_path / "big" / "big-multistream.xml.bz2",
+                            [page_xml(i, f"Big {i}", f"Big page {i} says {words(4000)}.")
+                             for i in range(1000, 1100)], pages_per_stream=5)
+    assert big.path.stat().st_size > 1 << 20  # more than one read range
+    _shift_index(big.index_path, 3)
+    out_dir = tmp_path / "out"
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.run", f"--input={_hostile_dumps(tmp_path)[0]}",
+         f"--input={big.path}", f"--output_dir={out_dir}", "--stages=corpus",
+         "--read_range_mb=1", "--direct_num_workers=2"],
+        capture_output=True, text=True, timeout=600, cwd=REPO)
+
+    assert done.returncode == 0, done.stderr[-3000:]
+    assert "pages read: 142 (buckets add up to 142)" in done.stdout
+    assert f"{big.path}: its index {big.index_path} does not fit" in done.stderr
+    out = {name: read_table(str(out_dir), name).to_pylist() for name in TABLES}
+    out["stats"] = json.loads((out_dir / STATS_FILE).read_text())
+    assert_buckets_are_what_the_tables_hold(out)
+    assert len(out["articles"]) == 140
+    assert len(out["stats"]["notes"]) == 1
+
+
+def test_real_utf16_dump_end_to_end(tmp_path):
+    from tests.test_dump_reader import gensim_bgwiki
+
+    out = run_corpus([str(gensim_bgwiki())], tmp_path / "out")
+
+    assert_buckets_are_what_the_tables_hold(out)
+    assert out["stats"]["pages_read"] == 3
+    assert out["dead_letter"] == []
+    assert len(out["articles"]) + len(out["redirects"]) + sum(
+        n for k, n in out["stats"]["buckets"].items() if k.startswith("skipped:")) == 3

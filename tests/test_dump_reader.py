@@ -317,3 +317,187 @@ def test_memory_does_not_grow_with_the_file(tmp_path):
     assert large_size > 140 << 20, "10x is about 150 MB of XML"
     assert large_peak < 8 << 20, f"{large_peak} bytes for a {large_size}-byte dump"
     assert large_peak < small_peak + (256 << 10), f"{small_peak} -> {large_peak} bytes for 10x"
+
+
+# --- tag spellings (issue 15) ----------------------------------------------------------------
+
+
+def respelled(page: bytes, open_tag: bytes, close_tag: bytes) -> bytes:
+    return open_tag + page[len(b"<page>") : -len(b"</page>")] + close_tag
+
+
+@pytest.mark.parametrize("chunk_size", [1, 2, 3, 7, 1 << 20])
+def test_every_well_formed_spelling_of_the_page_tags_is_a_page(tmp_path, chunk_size):
+    """`<page >`, `<page\\n  >` and `</page >` are the same tags to XML: no page may vanish, and
+    the records keep counting the pages in order."""
+    plain = dumpfactory.numbered_pages(6)
+    spelled = [plain[0], respelled(plain[1], b"<page >", b"</page>"),
+               respelled(plain[2], b"<page\n  >", b"</page >"), plain[3],
+               respelled(plain[4], b"<page\t>", b"</page\n>"), plain[5]]
+    path = tmp_path / "dump.xml"
+    path.write_bytes(dumpfactory.dump_xml(spelled))
+
+    pages, problems = read(path, chunk_size=chunk_size)
+
+    assert (xml_of(pages), problems) == (spelled, [])
+    assert [page.record for page in pages] == [f"page {i}" for i in range(1, 7)]
+    assert [page_identity(page.xml)[0] for page in pages] == [1, 2, 3, 4, 5, 6]
+
+
+def test_tags_that_only_begin_like_page_are_not_pages(tmp_path):
+    pages_in = dumpfactory.numbered_pages(2)
+    path = tmp_path / "dump.xml"
+    path.write_bytes(dumpfactory.dump_xml([pages_in[0], b"<pages>x</pages>", pages_in[1]]))
+
+    pages, problems = read(path)
+
+    assert (xml_of(pages), problems) == (pages_in, [])
+
+
+@pytest.mark.parametrize("chunk_size", [1, 4, 1 << 20])
+def test_cdata_and_comments_holding_page_tags_do_not_split_a_page(tmp_path, chunk_size):
+    cdata = dumpfactory.page_xml(2, "Cdata").replace(
+        b"<text", b"<comment><![CDATA[a </page> and a <page> ]] >]]></comment><text")
+    comment = dumpfactory.page_xml(3, "Comment").replace(b"</title>", b"</title><!-- </page> -->")
+    expected = [dumpfactory.page_xml(1, "One"), cdata, comment, dumpfactory.page_xml(4, "Four")]
+    path = tmp_path / "dump.xml"
+    path.write_bytes(dumpfactory.dump_xml(expected[:1] + [b"<!-- <page> -->"] + expected[1:]))
+
+    pages, problems = read(path, chunk_size=chunk_size)
+
+    assert (xml_of(pages), problems) == (expected, [])
+
+
+def test_page_identity_of_an_id_too_large_for_int64_is_none():
+    """dead_letter.page_id is int64: an id that does not fit must not reach it."""
+    page = dumpfactory.page_xml(1, "Huge").replace(b"<id>1</id>",
+                                                    b"<id>99999999999999999999999</id>")
+
+    assert page_identity(page) == (None, "Huge")
+    assert page_identity(page.replace(b"<id>", b"<id >"))[1] == "Huge"
+    assert page_identity(dumpfactory.page_xml(2**63 - 1, "Max")) == (2**63 - 1, "Max")
+
+
+# --- encodings (issue 15) --------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("encoding, bom, declaration", [
+    ("utf-16-le", True, True), ("utf-16-be", True, True), ("utf-16-le", True, False),
+    ("UTF-16", False, True), ("utf-8", True, True), ("ISO-8859-1", False, True),
+])
+@pytest.mark.parametrize("name", ["dump.xml", "dump.xml.bz2"])
+def test_dump_is_read_in_the_encoding_it_states(tmp_path, encoding, bom, declaration, name):
+    """Pages come out as UTF-8 whatever the dump's own encoding (byte-order mark or XML
+    declaration), so the scanner and the page parser see one encoding."""
+    if encoding == "UTF-16":  # no byte-order mark: the declaration's first bytes tell the order
+        encoding = "utf-16-le"
+    titles = ["Caf\u00e9", "\u00c6r\u00f8"]
+    if encoding != "ISO-8859-1":
+        titles.append("\u0421\u043e\u0444\u0438\u044f")  # Sofia, in Cyrillic
+    expected = [dumpfactory.page_xml(i, title) for i, title in enumerate(titles, 1)]
+    xml = dumpfactory.encoded(dumpfactory.dump_xml(expected), encoding, bom, declaration)
+    path = tmp_path / name
+    path.write_bytes(dumpfactory.compress_for(path, xml))
+
+    pages, problems = read(path, chunk_size=5)
+
+    assert (xml_of(pages), problems) == (expected, [])
+    assert read_siteinfo(str(path)).dbname == "testwiki"
+
+
+@pytest.mark.parametrize("declaration, reason", [
+    (b'<?xml version="1.0" encoding="x-no-such-codec"?>', "unknown encoding 'x-no-such-codec'"),
+    (b'<?xml version="1.0" encoding="UTF-16"?>', "says UTF-16 but"),
+])
+def test_dump_in_an_encoding_that_cannot_be_read_is_refused_with_the_reason(tmp_path, declaration,
+                                                                             reason):
+    path = tmp_path / "dump.xml"
+    path.write_bytes(declaration + b"\n" + dumpfactory.dump_xml(dumpfactory.numbered_pages(2)))
+
+    pages, problems = read(path)
+
+    assert pages == []
+    [problem] = problems
+    assert reason in problem.reason and "empty" not in problem.reason
+    assert (problem.is_page, problem.record) == (False, "before any page")
+
+
+def test_bad_utf16_in_one_page_fails_that_page_alone(tmp_path):
+    pages_in = dumpfactory.numbered_pages(3)
+    xml = dumpfactory.encoded(dumpfactory.dump_xml(pages_in), "utf-16-le")
+    lone_surrogate = "Page 2".encode("utf-16-le")
+    xml = xml.replace(lone_surrogate, b"\x00\xd8" + lone_surrogate[2:], 1)
+    path = tmp_path / "dump.xml"
+    path.write_bytes(xml)
+
+    pages, problems = read(path)
+
+    assert problems == [] and len(pages) == 3
+    assert xml_of(pages)[0::2] == pages_in[0::2]
+    with pytest.raises(UnicodeDecodeError):
+        pages[1].xml.decode("utf-8")  # the XML parser refuses it: that page is dead-lettered
+
+
+def gensim_bgwiki():
+    """A real UTF-16 dump (Bulgarian Wikipedia, 3 pages) that ships in the gensim wheel."""
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.find_spec("gensim")
+    if spec is None or not spec.submodule_search_locations:
+        pytest.skip("gensim is not installed (pip install gensim==4.4.0, or wikipairs[bench]): "
+                    "its test data holds the real UTF-16 dump")
+    path = (pathlib.Path(spec.submodule_search_locations[0]) / "test" / "test_data"
+            / "bgwiki-latest-pages-articles-shortened.xml.bz2")
+    if not path.exists():
+        pytest.skip(f"{path} is not in this gensim install")
+    return path
+
+
+def test_real_utf16_dump_from_gensim_is_read():
+    path = gensim_bgwiki()
+    expected = bz2.decompress(path.read_bytes()).decode("utf-16").encode("utf-8")
+
+    pages, problems = read(path)
+
+    assert problems == []
+    assert xml_of(pages) == dumpfactory.split_dump(expected)[1]
+    assert [page_identity(page.xml)[0] for page in pages] == [558, 559, 560]
+    site = read_siteinfo(str(path))
+    assert site.dbname == "bgwiki"
+    assert dict(site.namespaces)[14] == "\u041a\u0430\u0442\u0435\u0433\u043e\u0440\u0438\u044f"
+
+
+# --- siteinfo problems (issue 15) ------------------------------------------------------------
+
+
+def test_siteinfo_with_an_entity_is_reported_not_silently_replaced(tmp_path):
+    from pipeline.dump_reader import siteinfo_and_problem
+
+    doctype = b'<!DOCTYPE mediawiki [<!ENTITY site SYSTEM "file:///etc/hostname">]>\n'
+    siteinfo = dumpfactory.siteinfo_xml(dbname="&site;")
+    path = tmp_path / "dump.xml"
+    path.write_bytes(doctype + dumpfactory.dump_xml(dumpfactory.numbered_pages(2),
+                                                    header=dumpfactory.header_xml(siteinfo)))
+
+    site, problem = siteinfo_and_problem(str(path))
+
+    assert site == type(site)()  # MediaWiki's defaults, so the pages are still read
+    assert (problem.source, problem.record, problem.is_page) == (str(path), "siteinfo", False)
+    assert "entity" in problem.reason and "default" in problem.reason
+    good = dumpfactory.write_dump(tmp_path / "good.xml", dumpfactory.numbered_pages(1))
+    assert siteinfo_and_problem(str(good))[1] is None
+    assert siteinfo_and_problem(str(tmp_path / "missing.xml"))[1] is None  # the reader says it
+
+
+def test_comment_that_never_closes_is_named_not_called_empty(tmp_path):
+    pages_in = dumpfactory.numbered_pages(4)
+    path = tmp_path / "dump.xml"
+    path.write_bytes(dumpfactory.dump_xml([*pages_in[:2], b"<!-- swallows the rest", *pages_in[2:]]))
+
+    pages, problems = read(path)
+
+    assert xml_of(pages) == pages_in[:2]
+    [problem] = problems
+    assert problem.reason == "malformed XML: a comment never closes: the rest of the file is in it"
+    assert problem.record == "after page 2"

@@ -209,3 +209,71 @@ def test_pattern_matching_no_dump_is_an_error_naming_it(tmp_path, pattern):
 
     with pytest.raises(ValueError, match=re.escape(pattern)):
         plan_read_tasks([str(tmp_path / "wiki.xml.bz2"), str(tmp_path / pattern)])
+
+
+# --- an index that does not fit its file (issue 15) ------------------------------------------
+
+
+def shifted_index(dump, shift: int) -> None:
+    """Rewrites the index with every offset moved: none of them starts a stream any more."""
+    lines = bz2.decompress(dump.index_path.read_bytes()).decode().splitlines()
+    moved = [f"{int(offset) + shift}:{rest}" for offset, rest in (l.split(":", 1) for l in lines)]
+    dump.index_path.write_bytes(bz2.compress(("\n".join(moved) + "\n").encode()))
+
+
+def pages_cut_mid_page(path, pages: list[bytes], pieces: int):
+    """A chain of bz2 streams cut at arbitrary bytes (as pbzip2 makes them), with an index of
+    the stream offsets: every offset is a stream start, but most streams begin inside a page."""
+    xml = dumpfactory.dump_xml(pages)
+    step = len(xml) // pieces
+    streams = [bz2.compress(xml[i : i + step]) for i in range(0, len(xml), step)]
+    offsets = [sum(map(len, streams[:i])) for i in range(len(streams))]
+    path.write_bytes(b"".join(streams))
+    index = path.with_name(path.name.replace(".xml.bz2", "-index.txt.bz2"))
+    lines = "".join(f"{offset}:{i}:P{i}\n" for i, offset in enumerate(offsets[1:]))
+    index.write_bytes(bz2.compress(lines.encode()))
+    return path
+
+
+def assert_read_whole_with_a_note(path, pages, why: str):
+    [task] = plan_read_tasks([str(path)], target_bytes=1)
+
+    assert task.byte_range is None
+    assert "does not fit" in task.note and why in task.note and str(path) in task.note
+    assert page_bytes(read_tasks([task])) == pages
+
+
+def test_index_whose_offsets_are_not_stream_starts_falls_back_to_one_stream(tmp_path):
+    """Ranges cut at such offsets lost a third of the pages, called 'corrupt' and 'truncated'."""
+    pages = dumpfactory.numbered_pages(40)
+    dump = dumpfactory.write_multistream(tmp_path / "wiki.xml.bz2", pages, pages_per_stream=4)
+    shifted_index(dump, 3)
+
+    assert_read_whole_with_a_note(dump.path, pages, "not the start of a bz2 stream")
+
+
+def test_index_of_streams_that_begin_inside_a_page_falls_back_to_one_stream(tmp_path):
+    pages = dumpfactory.numbered_pages(40)
+    path = pages_cut_mid_page(tmp_path / "wiki.xml.bz2", pages, pieces=7)
+
+    assert_read_whole_with_a_note(path, pages, "does not begin with a <page>")
+
+
+@pytest.mark.parametrize("index_bytes", [bz2.compress(b"600:10:A\nnot an index line\n"),
+                                         bz2.compress(b"99999999:10:A\n"), b"not bz2 at all"],
+                         ids=["not-index-lines", "offset-past-the-end", "not-bz2"])
+def test_index_that_cannot_be_used_falls_back_to_one_stream(tmp_path, index_bytes):
+    pages = dumpfactory.numbered_pages(12)
+    dump = dumpfactory.write_multistream(tmp_path / "wiki.xml.bz2", pages, pages_per_stream=3)
+    dump.index_path.write_bytes(index_bytes)
+
+    assert_read_whole_with_a_note(dump.path, pages, str(dump.index_path))
+
+
+def test_index_that_fits_gives_ranges_without_a_note(tmp_path):
+    pages = dumpfactory.numbered_pages(40)
+    dump = dumpfactory.write_multistream(tmp_path / "wiki.xml.bz2", pages, pages_per_stream=4)
+
+    tasks = plan_read_tasks([str(dump.path)], target_bytes=1)
+
+    assert len(tasks) == 10 and all(task.note == "" for task in tasks)

@@ -169,3 +169,50 @@ def test_no_sentence_is_left_introducing_a_dropped_list(sample_results):
     dangling = [(a.title, p[-1]) for a in articles for s in a.sections for p in s.passages
                 if p[-1].endswith(":")]
     assert dangling == []
+
+
+# --- page ids and revisions (issue 15) -------------------------------------------------------
+
+
+def _with_id(id_text: str, title: str = "Odd id") -> RawPage:
+    page = _page(title, "A page with text that is long enough to keep.")
+    xml = page.xml.replace(b"<id>1</id>", f"<id>{id_text}</id>".encode(), 1)
+    return RawPage(page.source, page.record, xml)
+
+
+@pytest.mark.parametrize("id_text", ["99999999999999999999999", "9223372036854775808", "-5", "+5",
+                                     "1_000", "\u0665", "", "5 5"])
+def test_page_id_that_is_not_an_int64_is_dead_lettered_with_the_title(sample_site, id_text):
+    """The id columns are int64: such a page killed the whole job at the Parquet write."""
+    result = parse_page(_with_id(id_text), sample_site)
+
+    assert isinstance(result, Skip), result
+    assert (result.outcome, result.stage, result.reason) == ("failed", "parse", "bad_id")
+    assert (result.page_id, result.title, result.record) == (None, "Odd id", "page 1")
+
+
+def test_page_without_id_is_dead_lettered_as_bad_id(sample_site):
+    page = _page("No id", "A page with text that is long enough to keep.")
+    result = parse_page(RawPage(page.source, page.record, page.xml.replace(b"<id>1</id>", b"", 1)),
+                        sample_site)
+    assert isinstance(result, Skip) and (result.reason, result.title) == ("bad_id", "No id")
+
+
+@pytest.mark.parametrize("id_text, expected", [("9223372036854775807", 2**63 - 1), (" 42\n", 42),
+                                               ("&#53;", 5)])
+def test_page_id_that_fits_int64_is_kept(sample_site, id_text, expected):
+    result = parse_page(_with_id(id_text), sample_site)
+    assert isinstance(result, Article) and result.id == expected
+
+
+def test_page_with_several_revisions_uses_the_newest(sample_site):
+    """History dumps write a page's revisions oldest first: the last one is the page today."""
+    from tests.dumpfactory import history_page_xml
+
+    xml = history_page_xml(5, "History", ["The oldest text of the page, long enough.",
+                                          "A middle text of the page, long enough too.",
+                                          "The newest text of the page is this one here."])
+    result = parse_page(RawPage("history.xml", "page 1", xml), sample_site)
+
+    assert isinstance(result, Article)
+    assert result.sections[0].passages == (("The newest text of the page is this one here.",),)
