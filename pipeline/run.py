@@ -207,6 +207,7 @@ def corpus_summary(output_dir: str) -> list[str]:
     lines.append(f"pages read: {stats['pages_read']:,} (buckets add up to {stats['buckets_total']:,})")
     lines += [f"  {bucket:<32} {n:>9,}" for bucket, n in stats["buckets"].items()]
     lines.append(f"files with problems: {stats['file_problems']}")
+    lines += [f"  note: {note}" for note in stats.get("notes", [])]  # e.g. an index not used
     lines.append("redirects: " + ", ".join(f"{k} {v:,}" for k, v in stats["redirects"].items()))
     links = dict(stats["links"])
     by_kind = links.pop("by_kind", {})
