@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import dataclasses
 import importlib
+import importlib.util
 import os
 import pathlib
 import re
@@ -22,6 +23,7 @@ DOCS = [REPO / "README.md", *sorted((REPO / "docs").glob("*.md"))]
 RUN, FLAGS_ONLY = ("sh", "python"), ("sh flags-only",)
 KINDS = (*RUN, *FLAGS_ONLY, "text", "yaml")
 FENCE = re.compile(r"^( *)```(.*)$")
+PROJECT_PACKAGES = ("schemas", "pipeline", "trainer", "wikipairs")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,6 +127,9 @@ def check_flags(module: str, args: list[str]) -> None:
             from pipeline.flags import one_flag_style
             one_flag_style(build_parser()).parse_args(args)
             return
+    if module.split(".")[0] not in PROJECT_PACKAGES:  # another library's module: it must exist
+        assert importlib.util.find_spec(module) is not None, f"no module {module}"
+        return
     importlib.import_module(module).parse_args(args)
 
 
