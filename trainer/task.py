@@ -73,7 +73,7 @@ def run_evaluation(model, config: ExperimentConfig, step: int, model_dir: str, w
     from trainer.data import check_shards, eval_dataset, find_shards
     from trainer.held_out import build_eval_set, evaluate, format_table
 
-    shards = find_shards(config.data.eval_data)
+    shards = find_shards(config.data.eval_data, config.data.unlisted_shards)
     check_shards(shards, config.model, config.data.vocab_sha256)
     results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
                                              .as_numpy_iterator()))
@@ -103,7 +103,7 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
     from trainer.train_lib import make_replica_step, make_train_loop
 
     train = config.train
-    shards = find_shards(config.data.train_data)
+    shards = find_shards(config.data.train_data, config.data.unlisted_shards)
     metadata = check_shards(shards, config.model, config.data.vocab_sha256)
     warm_start = None
     if train.init_checkpoint:
@@ -115,7 +115,9 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
     chief = is_chief(strategy)
     write_dir = model_dir if chief else tempfile.mkdtemp(prefix="wikipairs_worker_")
     save_run_inputs(config, shards.pairs_dir, write_dir)
-    print(f"training on {sum(metadata.counts['train'].values()):,} pairs "
+    pairs = (shards.records if shards.records is not None
+             else sum(metadata.counts["train"].values()))  # a metadata.json without shard_files
+    print(f"training on {pairs:,} pairs "
           f"({', '.join(sorted(shards.files_by_task))}) with {strategy.num_replicas_in_sync} "
           f"replica(s), global batch {train.global_batch_size}", flush=True)
 

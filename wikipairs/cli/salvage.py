@@ -64,3 +64,20 @@ def salvage(path: str, skip: int) -> tuple[list[bytes], str]:
                 break
     reasons = [r for r in (record_problem and f"TFRecord: {record_problem}", gzip_problem) if r]
     return records, "; ".join(reasons) or "TensorFlow cannot read it"
+
+
+def first_damage(path: str, batch_size: int = 1024) -> tuple[int, str] | None:
+    """(number of the first record that cannot be read, why) of a shard; None if it reads to
+    its end."""
+    import tensorflow as tf
+
+    from schemas.pairs import COMPRESSION
+
+    readable = 0
+    try:
+        for batch in tf.data.TFRecordDataset(path, COMPRESSION).batch(batch_size):
+            readable += int(batch.shape[0])
+    except tf.errors.OpError:
+        salvaged, reason = salvage(path, readable)
+        return readable + len(salvaged), reason
+    return None
