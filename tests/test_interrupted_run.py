@@ -58,7 +58,7 @@ def test_every_shard_under_its_final_name_is_complete(killed):
 
     for shard in (killed / PAIRS_DIR).glob(f"*/*{SHARD_SUFFIX}"):
         records = sum(1 for _ in tf.data.TFRecordDataset(str(shard), "GZIP"))  # raises if cut
-        assert 1 <= records <= 5, shard
+        assert records > 0, shard
 
 
 @pytest.mark.parametrize("command", ["validate", "stats", "show", "export"])
@@ -66,8 +66,8 @@ def test_every_shard_under_its_final_name_is_complete(killed):
 def test_the_cli_refuses_the_unfinished_directory(killed, tmp_path, capsys, command, where):
     from wikipairs.cli.main import main
 
-    path = {"output_dir": killed, "pairs_dir": killed / PAIRS_DIR,
-            "split_dir": killed / PAIRS_DIR / "train"}[where]
+    split_dir = sorted((killed / PAIRS_DIR).glob(f"*/*{SHARD_SUFFIX}"))[0].parent  # has shards
+    path = {"output_dir": killed, "pairs_dir": killed / PAIRS_DIR, "split_dir": split_dir}[where]
     extra = [str(tmp_path / "pairs.jsonl")] if command == "export" else []
     status = main([command, str(path), *extra, "--quiet"])
     out, err = capsys.readouterr()
@@ -88,8 +88,9 @@ def test_a_shard_named_directly_is_still_read(killed, capsys):
 
 
 def test_the_trainer_refuses_the_unfinished_directory(killed, tmp_path):
+    split_dir = sorted((killed / PAIRS_DIR).glob(f"*/*{SHARD_SUFFIX}"))[0].parent
     result = subprocess.run(
-        [sys.executable, "-m", "trainer.task", f"--train_data={killed / PAIRS_DIR / 'train'}",
+        [sys.executable, "-m", "trainer.task", f"--train_data={split_dir}",
          f"--model_dir={tmp_path / 'model'}", "--config=tiny"],
         cwd=REPO, text=True, capture_output=True, timeout=300)
     assert result.returncode == 2, result.stderr[-3000:]
