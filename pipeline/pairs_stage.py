@@ -195,26 +195,15 @@ def _key_by_shard(placed: Placed, counts: dict, records_per_shard: int):
 
 
 def write_shard(kv, pairs_dir: str) -> tuple[str, dict[str, int]]:
-    """Write one shard, records ordered by pair hash, under a temporary name renamed when
-    complete (schemas/commit.py); returns its path relative to pairs_dir and its records and
-    bytes, for metadata.json."""
-    import tensorflow as tf
-
-    from schemas.commit import committed
-    from schemas.pairs import COMPRESSION, shard_name
+    """Write one shard, records ordered by pair hash (visible only once complete); returns its
+    path relative to pairs_dir and its records and bytes, for metadata.json."""
+    from schemas.pairs import shard_name, write_shard_file
 
     (split, task, index, count), records = kv
     relative = f"{split}/{shard_name(task, index, count)}"
-    tf.io.gfile.makedirs(f"{pairs_dir}/{split}")
-    written = 0
-    with committed(f"{pairs_dir}/{relative}") as temporary:
-        with tf.io.TFRecordWriter(temporary, options=COMPRESSION) as writer:
-            for _, record in sorted(records):
-                writer.write(record)
-                written += 1
-        size = tf.io.gfile.stat(temporary).length
+    written = write_shard_file(f"{pairs_dir}/{relative}", (r for _, r in sorted(records)))
     _counter(f"shards_written/{split}/{task}")
-    return relative, {"records": written, "bytes": size}
+    return relative, written
 
 
 def copy_vocab(source: str, destination: str) -> str:

@@ -73,6 +73,25 @@ def serialize_example(values: dict) -> bytes:
     return example.SerializeToString(deterministic=True)
 
 
+def write_shard_file(path: str, records) -> dict[str, int]:
+    """Serialized records -> one GZIP TFRecord shard at `path` (local or gs://), renamed there
+    once complete (schemas/commit.py); returns its {'records', 'bytes'} for metadata.json's
+    shard_files."""
+    import tensorflow as tf
+
+    from schemas.commit import committed
+
+    tf.io.gfile.makedirs(path.rsplit("/", 1)[0])
+    written = 0
+    with committed(path) as temporary:
+        with tf.io.TFRecordWriter(temporary, options=COMPRESSION) as writer:
+            for record in records:
+                writer.write(record)
+                written += 1
+        size = tf.io.gfile.stat(temporary).length
+    return {"records": written, "bytes": size}
+
+
 def feature_spec(with_text: bool = False) -> dict:
     """The `tf.io.parse_example` spec of a record (ragged ids)."""
     import tensorflow as tf
