@@ -261,3 +261,25 @@ def test_the_trainer_command_refuses_a_foreign_shard_in_one_line(pairs_copy, tmp
         cwd=REPO, text=True, capture_output=True, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
     assert "does not list, not this run's (ict-00000-of-00002" in result.stderr.strip().splitlines()[-1]
+
+
+def test_a_shard_damaged_inside_ends_training_naming_it(pairs_copy, tmp_path):
+    """Same size as listed (a flipped byte), so only reading finds it: the run stops with one line
+    naming the shard, not a DataLossError that names no file."""
+    import subprocess
+    import sys
+
+    from tests.job_process import REPO
+
+    shard = pairs_copy / "train" / "ict-00000-of-00001.tfrecord.gz"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.task", f"--train_data={pairs_copy / 'train'}",
+         f"--model_dir={tmp_path / 'model'}", "--config=tiny", "--set=train.steps=20",
+         "--set=train.global_batch_size=16", "--no_export"],
+        cwd=REPO, text=True, capture_output=True, timeout=600)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{shard}: unreadable from record "), result.stderr[-3000:]

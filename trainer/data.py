@@ -3,13 +3,14 @@
 checked against the model config before anything is read."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import posixpath
 import sys
 
 from schemas.pairs import (COMPRESSION, METADATA_FILE, PAIRS_SCHEMA_VERSION, SHARD_SUFFIX,
                            PairsMetadata, committed_metadata, feature_spec, listed_files,
-                           size_mismatch)
+                           readable_records, size_mismatch)
 
 from trainer.config import DataConfig, ModelConfig
 
@@ -112,6 +113,24 @@ def read_metadata(pairs_dir: str) -> PairsMetadata:
     """The metadata.json of a finished pairs directory; IncompletePairs (a FileNotFoundError)
     naming what is missing otherwise."""
     return committed_metadata(pairs_dir)
+
+
+@contextlib.contextmanager
+def naming_damaged_shards(shards: Shards):
+    """A shard that stops being readable while training or evaluating (a damaged GZIP stream, a
+    TFRecord CRC mismatch) ends the run with one line naming the file and the record where
+    TensorFlow stops, not a DataLossError that names neither (the files are interleaved)."""
+    import tensorflow as tf
+
+    try:
+        yield
+    except tf.errors.DataLossError as error:
+        for path in (f for files in shards.files_by_task.values() for f in files):
+            readable, reason = readable_records(path)
+            if reason is not None:
+                raise SystemExit(f"{path}: unreadable from record {readable} on ({reason}); "
+                                 f"`wikipairs validate {path}` says more") from None
+        raise error
 
 
 def incompatibilities(metadata: PairsMetadata, model: ModelConfig,

@@ -70,13 +70,14 @@ def build_training_state(config: ExperimentConfig, strategy, write_dir: str):
 
 def run_evaluation(model, config: ExperimentConfig, step: int, model_dir: str, writer) -> dict:
     """Held-out recall@k/MRR: printed, in TensorBoard, and in model_dir/eval_results.json."""
-    from trainer.data import check_shards, eval_dataset, find_shards
+    from trainer.data import check_shards, eval_dataset, find_shards, naming_damaged_shards
     from trainer.held_out import build_eval_set, evaluate, format_table
 
     shards = find_shards(config.data.eval_data, config.data.unlisted_shards)
     check_shards(shards, config.model, config.data.vocab_sha256)
-    results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
-                                             .as_numpy_iterator()))
+    with naming_damaged_shards(shards):
+        results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
+                                                 .as_numpy_iterator()))
     print(f"held-out retrieval at step {step} ({config.data.eval_data}):\n"
           f"{format_table(results)}", flush=True)
     write_scalars(writer, step, {f"{task}/{name}": value for task, metrics in results.items()
@@ -99,7 +100,7 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
 
     import tensorflow as tf
 
-    from trainer.data import check_shards, find_shards, train_dataset
+    from trainer.data import check_shards, find_shards, naming_damaged_shards, train_dataset
     from trainer.train_lib import make_replica_step, make_train_loop
 
     train = config.train
@@ -143,8 +144,9 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
                               and step % train.eval_every == 0):
             last["eval"] = run_evaluation(model, config, step, write_dir, eval_writer)
 
-    last = run_loop(loop, iterator, optimizer, manager, writer, train,
-                    intervals=(train.eval_every,), after=evaluate_when_due)
+    with naming_damaged_shards(shards):
+        last = run_loop(loop, iterator, optimizer, manager, writer, train,
+                        intervals=(train.eval_every,), after=evaluate_when_due)
     return {"model": model, "chief": chief, **last}
 
 
