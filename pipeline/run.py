@@ -25,7 +25,8 @@ def parse_args(argv: list[str] | None = None):
     source.add_argument("--corpus_dir", help="start from the corpus tables of an earlier run "
                                              "instead of parsing dumps again")
     parser.add_argument("--output_dir", required=True,
-                        help="corpus tables go here, pair shards under OUTPUT_DIR/pairs")
+                        help="corpus tables go here, pair shards under OUTPUT_DIR/pairs; what an "
+                        "earlier run of the same stages wrote there is removed first")
     parser.add_argument("--stages", default="corpus,pairs",
                         help="'corpus,pairs' (default), or 'corpus' to stop after the corpus")
     parser.add_argument("--namespaces", default="0", help="comma-separated namespace keys to keep")
@@ -194,7 +195,8 @@ def earlier_outputs(output_dir: str, corpus: bool, pairs: bool) -> list[str]:
     if pairs:
         pairs_dir = join(output_dir, pairs_schema.PAIRS_DIR)
         markers.append(join(pairs_dir, pairs_schema.METADATA_FILE))
-        patterns += [join(pairs_dir, pairs_schema.VOCAB_FILE), join(pairs_dir, f".*{TEMPORARY_MARK}*"),
+        patterns += [join(pairs_dir, pairs_schema.VOCAB_FILE),
+                     join(pairs_dir, f".*{TEMPORARY_MARK}*"),
                      pairs_schema.shard_pattern(pairs_dir, "*"),
                      join(pairs_dir, "*", f".*{TEMPORARY_MARK}*")]
     found = [m.path for result in FileSystems.match(markers + patterns)
@@ -202,14 +204,18 @@ def earlier_outputs(output_dir: str, corpus: bool, pairs: bool) -> list[str]:
     return list(dict.fromkeys(found))  # a file matched twice is removed once, markers first
 
 
-def clear_earlier_outputs(output_dir: str, corpus: bool, pairs: bool) -> int:
+def clear_earlier_outputs(output_dir: str, corpus: bool, pairs: bool,
+                          inputs: tuple[str, ...] = ()) -> int:
     """Remove what an earlier run of these stages wrote to output_dir, so that no file of it is
     mistaken for this run's (a shard of another --records_per_shard, a part of another layout).
     The commit markers go first: from then on the directory reads as unfinished until this run
-    writes them again."""
+    writes them again. A file this run reads (`inputs`: an earlier run's vocab.txt given as
+    --vocab) stays."""
     from apache_beam.io.filesystems import FileSystems
 
-    files = earlier_outputs(output_dir, corpus, pairs)
+    kept = {os.path.abspath(p) if "://" not in p else p for p in inputs if p}
+    files = [f for f in earlier_outputs(output_dir, corpus, pairs)
+             if (os.path.abspath(f) if "://" not in f else f) not in kept]
     if files:
         FileSystems.delete(files)
         print(f"removed {len(files)} file(s) of an earlier run in {output_dir} before writing "
@@ -241,7 +247,7 @@ def run(argv: list[str] | None = None):
     build(pipeline, config, pairs, args.corpus_dir)
     if not dry_run:  # once the job is built: a job that cannot be built leaves the old outputs
         clear_earlier_outputs(args.output_dir, corpus="corpus" in stages and not args.corpus_dir,
-                              pairs=pairs is not None)
+                              pairs=pairs is not None, inputs=(args.vocab,))
     result = pipeline.run()
     result.wait_until_finish()
     return config, None if dry_run else result.state

@@ -60,6 +60,7 @@ def write_bytes(path: str, data: bytes) -> str:
     from apache_beam.io.filesystems import FileSystems
 
     with committed(path) as temporary:
-        with FileSystems.create(temporary, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
+        plain = CompressionTypes.UNCOMPRESSED  # not guessed from the temporary name
+        with FileSystems.create(temporary, compression_type=plain) as handle:
             handle.write(data)
     return path

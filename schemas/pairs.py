@@ -103,7 +103,8 @@ def readable_records(path: str, batch_size: int = 1024) -> tuple[int, str | None
         for batch in tf.data.TFRecordDataset(path, COMPRESSION).batch(batch_size):
             readable += int(batch.shape[0])
     except tf.errors.OpError as error:
-        return readable, error.message.strip().splitlines()[0] if error.message else type(error).__name__
+        lines = (error.message or "").strip().splitlines()
+        return readable, lines[0] if lines else type(error).__name__
     return readable, None
 
 
@@ -174,7 +175,8 @@ def write_metadata(metadata: PairsMetadata, pairs_dir: str) -> str:
     """pairs_dir/metadata.json (local or gs://), visible only once complete; returns its path."""
     from schemas.commit import write_bytes
 
-    return write_bytes(f"{pairs_dir.rstrip('/')}/{METADATA_FILE}", metadata.to_json().encode("utf-8"))
+    return write_bytes(f"{pairs_dir.rstrip('/')}/{METADATA_FILE}",
+                       metadata.to_json().encode("utf-8"))
 
 
 def read_metadata(path: str) -> PairsMetadata:

@@ -220,8 +220,9 @@ def test_the_count_trained_on_is_the_listed_shards(pairs, pairs_copy):
     from trainer.data import find_shards
 
     metadata = json.loads((pairs_copy / "metadata.json").read_text())
-    assert find_shards(str(pairs_copy / "train")).records == sum(metadata["counts"]["train"].values())
-    assert find_shards(str(pairs_copy / "train" / "wlp-*")).records == metadata["counts"]["train"]["wlp"]
+    counts = metadata["counts"]["train"]
+    assert find_shards(str(pairs_copy / "train")).records == sum(counts.values())
+    assert find_shards(str(pairs_copy / "train" / "wlp-*")).records == counts["wlp"]
 
 
 @pytest.mark.parametrize("damage", ["cut", "another run's shard", "missing", "no metadata"])
@@ -240,8 +241,8 @@ def test_a_damaged_or_unfinished_split_is_refused_naming_the_file(pairs_copy, da
         error, message = FileNotFoundError, f"{shard} is listed in .*metadata.json but missing"
     else:
         (pairs_copy / "metadata.json").unlink()
-        error, message = FileNotFoundError, (f"{pairs_copy / 'metadata.json'} is missing \\(9 shard "
-                                             "file\\(s\\) there without it")
+        error, message = FileNotFoundError, (f"{pairs_copy / 'metadata.json'} is missing "
+                                             "\\(9 shard file\\(s\\) there without it")
     with pytest.raises(error, match=message):
         find_shards(str(pairs_copy / "train"))
 
@@ -260,7 +261,8 @@ def test_the_trainer_command_refuses_a_foreign_shard_in_one_line(pairs_copy, tmp
          f"--model_dir={tmp_path / 'model'}", "--config=tiny"],
         cwd=REPO, text=True, capture_output=True, timeout=300)
     assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
-    assert "does not list, not this run's (ict-00000-of-00002" in result.stderr.strip().splitlines()[-1]
+    last = result.stderr.strip().splitlines()[-1]
+    assert "does not list, not this run's (ict-00000-of-00002" in last
 
 
 def test_a_shard_damaged_inside_ends_training_naming_it(pairs_copy, tmp_path):

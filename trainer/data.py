@@ -83,8 +83,9 @@ def find_shards(data: str, unlisted: str = "refuse") -> Shards:
               f"list ({_names(new)})", file=sys.stderr, flush=True)
     present = set(found)
     if missing := [f for f in listed if f not in present]:
+        more = f" (and {len(missing) - 1} more)" if missing[1:] else ""
         raise FileNotFoundError(f"{missing[0]} is listed in {pairs_dir}/{METADATA_FILE} but "
-                                f"missing" + (f" (and {len(missing) - 1} more)" if missing[1:] else ""))
+                                f"missing{more}")
     if not listed:
         raise FileNotFoundError(f"no pair shards match {pattern!r} among the shards "
                                 f"{pairs_dir}/{METADATA_FILE} lists")

@@ -51,7 +51,8 @@ class ShardSet:
         if self.mismatched:
             name, why = self.mismatched[0]
             more = f" (and {len(self.mismatched) - 1} more)" if len(self.mismatched) > 1 else ""
-            raise CliError(f"{name}: {why}{more}; `wikipairs validate {self.given}` checks them all")
+            raise CliError(f"{name}: {why}{more}; `wikipairs validate {self.given}` checks "
+                           "them all")
 
     def expected_counts(self) -> dict[tuple[str, str], int]:
         """metadata.json's record count of each (split, task) whose shards are all selected: the
