@@ -38,6 +38,9 @@ def _split_dir(data: str) -> tuple[str, list[str] | None]:
     import tensorflow as tf
 
     if not any(c in data for c in GLOB_CHARS):
+        if not tf.io.gfile.isdir(data):
+            raise FileNotFoundError(f"no pair shards match {data.rstrip('/')}/*{SHARD_SUFFIX}: "
+                                    "no such directory")
         return data.rstrip("/"), None
     files = sorted(tf.io.gfile.glob(data))
     if not files:
