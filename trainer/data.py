@@ -17,8 +17,6 @@ from trainer.config import DataConfig, ModelConfig
 GLOB_CHARS = "*?["
 # What a training batch holds: what the towers and the loss need, nothing with strings (TPU).
 TRAIN_FEATURES = ("query_ids", "doc_ids", "doc_key")
-
-
 UNLISTED_CHOICES = ("refuse", "ignore")  # data.unlisted_shards
 _warned: set[str] = set()  # unlisted shards already warned about (find_shards runs more than once)
 
