@@ -416,16 +416,18 @@ def stats_document(counts: dict[str, int], inputs, max_inbound_links: int) -> di
     }
 
 
-def write_json(document: dict, path: str) -> str:
-    from apache_beam.io.filesystems import FileSystems
+def write_json(document: dict, path: str, *after) -> str:
+    """`document` as a JSON file, visible only once complete (`after`: side inputs it must wait
+    for, such as the table parts corpus_stats.json commits)."""
+    from schemas.commit import write_bytes
 
-    with FileSystems.create(path) as handle:
-        handle.write(json.dumps(document, indent=2, sort_keys=True).encode("utf-8"))
-    return path
+    return write_bytes(path, json.dumps(document, indent=2, sort_keys=True).encode("utf-8"))
 
 
 class WriteCorpus(beam.PTransform):
-    """Table rows -> Parquet under output_dir/<table>/, stats -> output_dir/corpus_stats.json."""
+    """Table rows -> Parquet under output_dir/<table>/ (pipeline/table_parts.py: the same rows,
+    the same files), then stats -> output_dir/corpus_stats.json, written last: the corpus's
+    commit marker, which `--corpus_dir` requires."""
 
     def __init__(self, config: CorpusConfig):
         super().__init__()
@@ -433,19 +435,20 @@ class WriteCorpus(beam.PTransform):
 
     def expand(self, tables):
         from apache_beam.io.filesystems import FileSystems
-        from apache_beam.io.parquetio import WriteToParquet
 
+        from pipeline.table_parts import WriteTable
         from schemas import corpus as schema
 
         out = self.config.output_dir
         written = {}
         for name in schema.TABLES:
-            written[name] = tables[name] | f"Write_{name}" >> WriteToParquet(
-                FileSystems.join(out, name, "part"), schema.SCHEMAS[name],
-                file_name_suffix=".parquet", row_group_buffer_size=ROW_GROUP_BYTES)
+            written[name] = tables[name] | f"Write_{name}" >> WriteTable(
+                FileSystems.join(out, name), schema.SCHEMAS[name], ROW_GROUP_BYTES)
         inputs = self.config.inputs
+        parts = [beam.pvalue.AsList(written[name]) for name in schema.TABLES]
         written["stats"] = (
             tables["stats"]
             | "StatsDoc" >> beam.Map(stats_document, inputs, self.config.max_inbound_links)
-            | "WriteStats" >> beam.Map(write_json, FileSystems.join(out, schema.STATS_FILE)))
+            | "WriteStats" >> beam.Map(write_json, FileSystems.join(out, schema.STATS_FILE),
+                                       *parts))
         return written

@@ -194,28 +194,25 @@ def _key_by_shard(placed: Placed, counts: dict, records_per_shard: int):
     return (placed.split, placed.task, placed.order % shards, shards), (placed.order, placed.record)
 
 
-def write_shard(kv, pairs_dir: str) -> str:
-    """Write one shard, records ordered by pair hash; returns its path relative to pairs_dir."""
-    import tensorflow as tf
-
-    from schemas.pairs import COMPRESSION, shard_name
+def write_shard(kv, pairs_dir: str) -> tuple[str, dict[str, int]]:
+    """Write one shard, records ordered by pair hash (visible only once complete); returns its
+    path relative to pairs_dir and its records and bytes, for metadata.json."""
+    from schemas.pairs import shard_name, write_shard_file
 
     (split, task, index, count), records = kv
     relative = f"{split}/{shard_name(task, index, count)}"
-    tf.io.gfile.makedirs(f"{pairs_dir}/{split}")
-    with tf.io.TFRecordWriter(f"{pairs_dir}/{relative}", options=COMPRESSION) as writer:
-        for _, record in sorted(records):
-            writer.write(record)
+    written = write_shard_file(f"{pairs_dir}/{relative}", (r for _, r in sorted(records)))
     _counter(f"shards_written/{split}/{task}")
-    return relative
+    return relative, written
 
 
 def copy_vocab(source: str, destination: str) -> str:
     from apache_beam.io.filesystems import FileSystems
 
-    with FileSystems.open(source) as reader, FileSystems.create(destination) as writer:
-        writer.write(reader.read())
-    return destination
+    from schemas.commit import write_bytes
+
+    with FileSystems.open(source) as reader:
+        return write_bytes(destination, reader.read())
 
 
 def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
@@ -227,7 +224,10 @@ def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
             "sha256": tokenizer.sha256}
 
 
-def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards: list[str]):
+def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict,
+                  shards: list[tuple[str, dict[str, int]]]):
+    """metadata.json, once every shard is written (`shards` is a side input of their writes):
+    the commit marker of the pairs directory."""
     from schemas.pairs import PRETRAINING_TASKS, SPLITS, PairsMetadata, write_metadata
 
     tasks = PRETRAINING_TASKS
@@ -235,7 +235,8 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
     def table(prefix, rows, columns=tasks):
         return {r: {c: counts.get(f"{prefix}/{r}/{c}", 0) for c in columns} for r in rows}
 
-    shard_lists = {s: {t: sorted(p for p in shards if p.startswith(f"{s}/{t}-")) for t in tasks}
+    files = dict(sorted(shards))
+    shard_lists = {s: {t: [p for p in files if p.startswith(f"{s}/{t}-")] for t in tasks}
                    for s in SPLITS}
     metadata = PairsMetadata.create(
         vocab_sha256=facts["sha256"], vocab_size=facts["size"],
@@ -248,7 +249,8 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict, shards
         shards=shard_lists, inputs=list(config.inputs),
         cross_split={t: counts.get(f"cross_split/{t}", 0) for t in tasks},
         held_out_text={t: counts.get(f"held_out_text/{t}", 0) for t in tasks},
-        wlp_link_kinds=table("link_kind", SPLITS, config.pairs.wlp_link_kinds))
+        wlp_link_kinds=table("link_kind", SPLITS, config.pairs.wlp_link_kinds),
+        shard_files=files)
     return write_metadata(metadata, pairs_dir(config))
 
 

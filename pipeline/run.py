@@ -25,7 +25,8 @@ def parse_args(argv: list[str] | None = None):
     source.add_argument("--corpus_dir", help="start from the corpus tables of an earlier run "
                                              "instead of parsing dumps again")
     parser.add_argument("--output_dir", required=True,
-                        help="corpus tables go here, pair shards under OUTPUT_DIR/pairs")
+                        help="corpus tables go here, pair shards under OUTPUT_DIR/pairs; what an "
+                        "earlier run of the same stages wrote there is removed first")
     parser.add_argument("--stages", default="corpus,pairs",
                         help="'corpus,pairs' (default), or 'corpus' to stop after the corpus")
     parser.add_argument("--namespaces", default="0", help="comma-separated namespace keys to keep")
@@ -164,6 +165,55 @@ def build(pipeline, config, pairs=None, corpus_dir: str | None = None):
         articles | "Pairs" >> BuildPairs(pairs)
 
 
+def earlier_outputs(output_dir: str, corpus: bool, pairs: bool) -> list[str]:
+    """The files an earlier run of these stages left in output_dir, commit markers first
+    (corpus_stats.json, metadata.json), then what they commit (table parts, shards, vocab.txt)
+    and temporary files of a run that was killed (schemas/commit.py)."""
+    from apache_beam.io.filesystems import FileSystems
+
+    from schemas import corpus as corpus_schema
+    from schemas import pairs as pairs_schema
+    from schemas.commit import TEMPORARY_MARK
+
+    join = FileSystems.join
+    markers, patterns = [], []
+    if corpus:
+        markers.append(join(output_dir, corpus_schema.STATS_FILE))
+        for table in corpus_schema.TABLES:
+            patterns += [join(output_dir, table, "*.parquet"),
+                         join(output_dir, table, f".*{TEMPORARY_MARK}*")]
+        patterns.append(join(output_dir, f".*{TEMPORARY_MARK}*"))
+    if pairs:
+        pairs_dir = join(output_dir, pairs_schema.PAIRS_DIR)
+        markers.append(join(pairs_dir, pairs_schema.METADATA_FILE))
+        patterns += [join(pairs_dir, pairs_schema.VOCAB_FILE),
+                     join(pairs_dir, f".*{TEMPORARY_MARK}*"),
+                     pairs_schema.shard_pattern(pairs_dir, "*"),
+                     join(pairs_dir, "*", f".*{TEMPORARY_MARK}*")]
+    found = [m.path for result in FileSystems.match(markers + patterns)
+             for m in result.metadata_list]
+    return list(dict.fromkeys(found))  # a file matched twice is removed once, markers first
+
+
+def clear_earlier_outputs(output_dir: str, corpus: bool, pairs: bool,
+                          inputs: tuple[str, ...] = ()) -> int:
+    """Remove what an earlier run of these stages wrote to output_dir, so that no file of it is
+    mistaken for this run's (a shard of another --records_per_shard, a part of another layout).
+    The commit markers go first: from then on the directory reads as unfinished until this run
+    writes them again. A file this run reads (`inputs`: an earlier run's vocab.txt given as
+    --vocab) stays."""
+    from apache_beam.io.filesystems import FileSystems
+
+    kept = {os.path.abspath(p) if "://" not in p else p for p in inputs if p}
+    files = [f for f in earlier_outputs(output_dir, corpus, pairs)
+             if (os.path.abspath(f) if "://" not in f else f) not in kept]
+    if files:
+        FileSystems.delete(files)
+        print(f"removed {len(files)} file(s) of an earlier run in {output_dir} before writing "
+              "there", file=sys.stderr, flush=True)
+    return len(files)
+
+
 def run(argv: list[str] | None = None):
     """Run the job to completion; returns its config and the final state of the pipeline."""
     args, beam_args = parse_args(argv)  # first: --help and flag errors need no Beam
@@ -183,11 +233,14 @@ def run(argv: list[str] | None = None):
     stages = set(args.stages.split(","))
     pairs = pairs_config(args) if "pairs" in stages else None
     options = pipeline_options(beam_args)
+    dry_run = options.get_all_options().get("dry_run")
     pipeline = beam.Pipeline(options=options)
     build(pipeline, config, pairs, args.corpus_dir)
+    if not dry_run:  # once the job is built: a job that cannot be built leaves the old outputs
+        clear_earlier_outputs(args.output_dir, corpus="corpus" in stages and not args.corpus_dir,
+                              pairs=pairs is not None, inputs=(args.vocab,))
     result = pipeline.run()
     result.wait_until_finish()
-    dry_run = options.get_all_options().get("dry_run")
     return config, None if dry_run else result.state
 
 

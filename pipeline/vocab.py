@@ -226,14 +226,12 @@ class LearnVocab(beam.PTransform):
 
 
 def write_vocab(tokens: Iterable[str], path: str) -> str:
-    """Writes a BERT vocab.txt (one token per line; local or gs://) and returns its path."""
-    from apache_beam.io.filesystem import CompressionTypes
-    from apache_beam.io.filesystems import FileSystems
+    """Writes a BERT vocab.txt (one token per line; local or gs://), visible only once complete,
+    and returns its path."""
+    from schemas.commit import write_bytes
 
     tokens = list(tokens)
     bad = [token for token in tokens if not token or "\n" in token or "\r" in token]
     if bad:
         raise ValueError(f"tokens that cannot be lines of vocab.txt: {bad[:5]!r}")
-    with FileSystems.create(path, compression_type=CompressionTypes.UNCOMPRESSED) as handle:
-        handle.write("".join(f"{token}\n" for token in tokens).encode("utf-8"))
-    return path
+    return write_bytes(path, "".join(f"{token}\n" for token in tokens).encode("utf-8"))

@@ -8,6 +8,11 @@ links/       one row per internal link whose target resolved to an article: ever
 redirects/   one row per redirect page, with the article it resolves to (null if it does not)
 dead_letter/ one row per page or file the job could not use, with the stage and the reason
 corpus_stats.json  counts: every page read lands in exactly one bucket
+
+Each table is part-IIIII-of-NNNNN.parquet files laid out by the rows alone
+(pipeline/table_parts.py: the same rows give byte-identical files on every run and runner), each
+renamed to its name once complete; corpus_stats.json is written after every part, so a corpus
+without it is unfinished.
 """
 from __future__ import annotations
 

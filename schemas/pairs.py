@@ -4,6 +4,11 @@ Layout under `DIR/pairs/`:
   {split}/{task}-SSSSS-of-NNNNN.tfrecord.gz   GZIP TFRecords of serialized Examples
   metadata.json                                what the shards hold and how they were made
   vocab.txt                                    the WordPiece vocabulary of the ids
+
+metadata.json is written last, once every shard is complete (schemas/commit.py: every file is
+renamed to its name when complete), and lists every shard with its records and bytes: a pairs
+directory without it is not a finished run, and readers refuse it; a shard it does not list is
+not this run's.
 """
 from __future__ import annotations
 
@@ -62,7 +67,45 @@ def serialize_example(values: dict) -> bytes:
         else:
             items = [v.encode("utf-8") if isinstance(v, str) else v for v in items]
             features[name] = feature_pb2.Feature(bytes_list=feature_pb2.BytesList(value=items))
-    return example_pb2.Example(features=feature_pb2.Features(feature=features)).SerializeToString()
+    example = example_pb2.Example(features=feature_pb2.Features(feature=features))
+    # The feature map in key order: protobuf otherwise serializes maps in a per-process order,
+    # and a rerun would write other bytes for the same records.
+    return example.SerializeToString(deterministic=True)
+
+
+def write_shard_file(path: str, records) -> dict[str, int]:
+    """Serialized records -> one GZIP TFRecord shard at `path` (local or gs://), renamed there
+    once complete (schemas/commit.py); returns its {'records', 'bytes'} for metadata.json's
+    shard_files."""
+    import tensorflow as tf
+
+    from schemas.commit import committed
+
+    tf.io.gfile.makedirs(path.rsplit("/", 1)[0])
+    written = 0
+    with committed(path) as temporary:
+        with tf.io.TFRecordWriter(temporary, options=COMPRESSION) as writer:
+            for record in records:
+                writer.write(record)
+                written += 1
+        size = tf.io.gfile.stat(temporary).length
+    return {"records": written, "bytes": size}
+
+
+def readable_records(path: str, batch_size: int = 1024) -> tuple[int, str | None]:
+    """(records TensorFlow reads from a shard before it fails, its error; None: read to the
+    end). The shared first look of every reader that must say which shard is damaged (the
+    readers interleave shards, and TensorFlow's error does not name the file)."""
+    import tensorflow as tf
+
+    readable = 0
+    try:
+        for batch in tf.data.TFRecordDataset(path, COMPRESSION).batch(batch_size):
+            readable += int(batch.shape[0])
+    except tf.errors.OpError as error:
+        lines = (error.message or "").strip().splitlines()
+        return readable, lines[0] if lines else type(error).__name__
+    return readable, None
 
 
 def feature_spec(with_text: bool = False) -> dict:
@@ -106,6 +149,9 @@ class PairsMetadata:
     held_out_text: dict[str, int] = dataclasses.field(default_factory=dict)
     # split -> link kind -> WLP pairs whose link stands there (prose, list, table, ...)
     wlp_link_kinds: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
+    # shard file name (as in `shards`: split/name) -> {'records': n, 'bytes': size}: what a
+    # reader checks a file against (a cut file, or another run's under the same name)
+    shard_files: dict[str, dict[str, int]] = dataclasses.field(default_factory=dict)
 
     @classmethod
     def create(cls, **fields) -> "PairsMetadata":
@@ -126,13 +172,11 @@ class PairsMetadata:
 
 
 def write_metadata(metadata: PairsMetadata, pairs_dir: str) -> str:
-    """pairs_dir/metadata.json (local or gs://, through Beam's filesystems); returns its path."""
-    from apache_beam.io.filesystems import FileSystems
+    """pairs_dir/metadata.json (local or gs://), visible only once complete; returns its path."""
+    from schemas.commit import write_bytes
 
-    path = FileSystems.join(pairs_dir, METADATA_FILE)
-    with FileSystems.create(path) as handle:
-        handle.write(metadata.to_json().encode("utf-8"))
-    return path
+    return write_bytes(f"{pairs_dir.rstrip('/')}/{METADATA_FILE}",
+                       metadata.to_json().encode("utf-8"))
 
 
 def read_metadata(path: str) -> PairsMetadata:
@@ -141,3 +185,39 @@ def read_metadata(path: str) -> PairsMetadata:
 
     with tf.io.gfile.GFile(path) as handle:
         return PairsMetadata.from_json(handle.read())
+
+
+class IncompletePairs(FileNotFoundError):
+    """A pairs directory without metadata.json: its run did not finish (or it is no pairs
+    directory); the message says which and what was found."""
+
+
+def committed_metadata(pairs_dir: str) -> PairsMetadata:
+    """The metadata.json of a finished pairs directory, or IncompletePairs naming what is
+    missing. Every reader of a pairs directory goes through here."""
+    import tensorflow as tf
+
+    path = f"{pairs_dir.rstrip('/')}/{METADATA_FILE}"
+    if not tf.io.gfile.exists(path):
+        found = tf.io.gfile.glob(shard_pattern(pairs_dir, "*"))
+        what = (f"{len(found)} shard file(s) there without it: the run that wrote them did not "
+                "finish" if found else "no shards either")
+        raise IncompletePairs(
+            f"{path} is missing ({what}): the pipeline writes it last, once every shard is "
+            "complete; run `python -m pipeline.run` to the end (or give a shard file or glob)")
+    return read_metadata(path)
+
+
+def listed_files(metadata: PairsMetadata, split: str | None = None) -> list[str]:
+    """The shard names metadata.json lists (split/name, as in `shards`), of one split or all."""
+    return sorted(name for s, by_task in metadata.shards.items() if split in (None, s)
+                  for names in by_task.values() for name in names)
+
+
+def size_mismatch(name: str, size: int, metadata: PairsMetadata) -> str | None:
+    """Why a listed shard of `size` bytes is not the one metadata.json lists (None: it may be)."""
+    expected = metadata.shard_files.get(name, {}).get("bytes")
+    if expected is None or expected == size:
+        return None
+    return (f"{size:,} bytes, metadata.json lists {expected:,}: "
+            "cut short, or another run's file under this name")

@@ -309,3 +309,46 @@ def test_export_follows_the_extension_and_refuses_one_it_does_not_write(cli, pai
     assert not (tmp_path / "pairs.csv").exists()
     status, _, err = cli("export", pairs["dir"], tmp_path / "pairs.parquet", "--format", "jsonl")
     assert status == 2 and "the extension says parquet, --format says jsonl" in err
+
+
+# --- readers name the shard they cannot read -----------------------------------------------------
+
+
+@pytest.mark.parametrize("command", ["stats", "show", "export"])
+@pytest.mark.parametrize("breakage", ["cut", "flipped byte"])
+def test_readers_name_the_shard_and_record_they_cannot_read(cli, pairs, tmp_path, command,
+                                                           breakage):
+    """A cut shard is refused before reading (its size is not the one metadata.json lists); a
+    shard damaged inside (same size) stops the reading with the shard and the record."""
+    broken = tmp_path / "pairs"
+    shutil.copytree(pairs["dir"], broken)
+    shard = broken / SHARD
+    intact = shard.read_bytes()
+    (_cut if breakage == "cut" else _flip_a_byte)(shard)
+    out_file = tmp_path / "pairs.jsonl"
+    extra = [out_file] if command == "export" else []
+    every = ["-n", "100000"] if command == "show" else []  # show reads to the damage
+    status, out, err = cli(command, broken, *extra, "--quiet", *every)
+    lines = err.strip().splitlines()
+    assert status == 2 and len(lines) == 1, err
+    if breakage == "cut":
+        assert lines[0].endswith(f"error: {SHARD}: {shard.stat().st_size:,} bytes, metadata.json "
+                                 f"lists {len(intact):,}: cut short, or another run's file under "
+                                 f"this name; `wikipairs validate {broken}` checks them all"), err
+    else:
+        record = _intact_records_before_the_damage(shard.read_bytes(), intact)
+        assert f"error: {SHARD}: record {record}: unreadable (" in lines[0], err
+    assert not out_file.exists()
+
+
+def test_validate_names_a_shard_of_another_size(cli, pairs, tmp_path):
+    broken = tmp_path / "pairs"
+    shutil.copytree(pairs["dir"], broken)
+    other = broken / "train" / "bfs-00000-of-00001.tfrecord.gz"
+    shutil.copy(other, broken / SHARD)
+    status, out, _ = cli("validate", broken, "--quiet", "--max-problems", "1000")
+    assert status == 1
+    assert f"{SHARD}: {other.stat().st_size:,} bytes, metadata.json lists" in out
+    counts = pairs["metadata"]["counts"]["train"]
+    assert (f"{SHARD}: {counts['bfs']:,} records read, metadata.json lists {counts['ict']:,}"
+            in out)

@@ -1,46 +1,49 @@
-"""Same input, same outputs between one process and several worker processes (which pickles every
-DoFn and element across processes, as Dataflow does): the whole job, corpus tables and pairs,
-with a learned vocab so that vocab learning runs in both."""
+"""Same input, same bytes: two runs of the whole job (corpus tables and pairs, a learned vocab so
+that vocab learning runs in both), each `python -m pipeline.run` in a fresh process, one in a
+single process and one on two worker processes (which pickles every DoFn and element across
+processes, as Dataflow does), write byte-identical files, every one of them: Parquet parts,
+corpus_stats.json, shards, vocab.txt and metadata.json.
+
+Fresh processes matter: protobuf serializes a map (an Example's features) in an order that
+differs from process to process, and Beam's Parquet sink splits rows into files by bundles, so
+runs inside one test process agreed where runs of the real command did not."""
 from __future__ import annotations
 
 import hashlib
 import json
 import pathlib
 
-from schemas.corpus import STATS_FILE, TABLES, read_table
-from tests.pairs_run import sample_job
+import pytest
 
+from schemas.pairs import METADATA_FILE, PAIRS_DIR
+from tests.job_process import run_job_process
+
+pytestmark = pytest.mark.slow  # two runs of the job
+
+SINGLE_PROCESS = ("--direct_running_mode=in_memory",)
 MULTI_PROCESS = ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
 
 
-def _corpus(output_dir: pathlib.Path) -> dict:
-    """Each table's rows, canonical and order-free, and the stats."""
-    out = {name: sorted(json.dumps(row, sort_keys=True)
-                        for row in read_table(str(output_dir), name).to_pylist())
-           for name in TABLES}
-    out["stats"] = json.loads((output_dir / STATS_FILE).read_text())
-    return out
-
-
 def _file_digests(directory: pathlib.Path) -> dict[str, str]:
-    """sha256 of every file under `directory`: shards are cut and ordered by pair hash, so equal
-    pairs mean equal bytes (GZIP TFRecords carry no timestamp), as do vocab.txt and
-    metadata.json."""
     return {str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
             for path in sorted(directory.rglob("*")) if path.is_file()}
 
 
-def test_multi_process_job_equals_single_process_job(sample_pairs, tmp_path):
-    single = sample_pairs  # the session's in-memory run of tests/pairs_run.sample_job
-    multi = sample_job(tmp_path / "multi", MULTI_PROCESS)
+def test_two_runs_in_fresh_processes_write_the_same_bytes(tmp_path):
+    single, multi = tmp_path / "single", tmp_path / "multi"
+    run_job_process(single, *SINGLE_PROCESS)
+    run_job_process(multi, *MULTI_PROCESS)
 
-    single_corpus = _corpus(single["dir"].parent)
-    assert _corpus(multi["dir"].parent) == single_corpus
-    assert len(single_corpus["articles"]) == 96
-
-    single_files, multi_files = _file_digests(single["dir"]), _file_digests(multi["dir"])
+    single_files, multi_files = _file_digests(single), _file_digests(multi)
     assert sorted(multi_files) == sorted(single_files)
     assert [f for f in single_files if multi_files[f] != single_files[f]] == []
-    assert multi["metadata"] == single["metadata"] and multi["metadata"]["vocab_learned"]
-    assert len(multi["records"]) == sum(n for split in single["metadata"]["counts"].values()
-                                        for n in split.values()) > 1000
+    kinds = {pathlib.Path(f).suffix for f in single_files}
+    assert {".parquet", ".json", ".gz", ".txt"} <= kinds, kinds
+    metadata = json.loads((single / PAIRS_DIR / METADATA_FILE).read_text())
+    assert metadata["vocab_learned"]
+    assert sum(n for split in metadata["counts"].values() for n in split.values()) > 1000
+    # Every shard's records and bytes are listed, and the listing is the files on disk.
+    shards = {f.removeprefix(f"{PAIRS_DIR}/") for f in single_files if f.endswith(".tfrecord.gz")}
+    assert set(metadata["shard_files"]) == shards
+    assert all(metadata["shard_files"][s]["bytes"] == (single / PAIRS_DIR / s).stat().st_size
+               for s in shards)

@@ -170,3 +170,118 @@ def test_input_pipelines_partition_the_records(tmp_path, pipelines, num_files, s
         for i in range(pipelines)]
     assert sum(shares, collections.Counter()) == collections.Counter(records)
     assert all(shares), [sum(s.values()) for s in shares]  # no pipeline left without records
+
+
+# --- which shards are read: exactly those metadata.json lists ------------------------------------
+
+
+@pytest.fixture
+def pairs_copy(pairs, tmp_path):
+    import shutil
+
+    copy = tmp_path / "pairs"
+    shutil.copytree(pairs["dir"], copy)
+    return copy
+
+
+def _listed_train_files(pairs_dir) -> list[str]:
+    import json
+
+    metadata = json.loads((pairs_dir / "metadata.json").read_text())
+    return sorted(str(pairs_dir / name) for name in metadata["shard_files"]
+                  if name.startswith("train/"))
+
+
+def test_a_shard_metadata_does_not_list_is_refused_or_ignored(pairs_copy, capsys):
+    """A held-out shard copied into train/ (or another run's shard left there) is never trained
+    on: refused by default, left out with a warning when asked."""
+    import shutil
+
+    from trainer.data import find_shards
+
+    held_out = pairs_copy / "valid" / "ict-00000-of-00001.tfrecord.gz"
+    foreign = pairs_copy / "train" / "ict-00000-of-00002.tfrecord.gz"
+    shutil.copy(held_out, foreign)
+    with pytest.raises(ValueError, match="1 shard file in .*train that .*metadata.json does not "
+                                         "list, not this run's \\(ict-00000-of-00002"):
+        find_shards(str(pairs_copy / "train"))
+    with pytest.raises(ValueError, match="does not list"):
+        find_shards(str(pairs_copy / "train" / "ict-*"))
+    shards = find_shards(str(pairs_copy / "train"), "ignore")
+    assert sorted(f for files in shards.files_by_task.values() for f in files) == (
+        _listed_train_files(pairs_copy))
+    assert str(foreign) not in shards.files_by_task["ict"]
+    assert "warning: leaving out 1 shard file" in capsys.readouterr().err
+
+
+def test_the_count_trained_on_is_the_listed_shards(pairs, pairs_copy):
+    import json
+
+    from trainer.data import find_shards
+
+    metadata = json.loads((pairs_copy / "metadata.json").read_text())
+    counts = metadata["counts"]["train"]
+    assert find_shards(str(pairs_copy / "train")).records == sum(counts.values())
+    assert find_shards(str(pairs_copy / "train" / "wlp-*")).records == counts["wlp"]
+
+
+@pytest.mark.parametrize("damage", ["cut", "another run's shard", "missing", "no metadata"])
+def test_a_damaged_or_unfinished_split_is_refused_naming_the_file(pairs_copy, damage):
+    from trainer.data import find_shards
+
+    shard = pairs_copy / "train" / "ict-00000-of-00001.tfrecord.gz"
+    if damage == "cut":
+        shard.write_bytes(shard.read_bytes()[:-100])
+        error, message = ValueError, f"{shard}: [\\d,]+ bytes, metadata.json lists [\\d,]+: cut"
+    elif damage == "another run's shard":
+        shard.write_bytes((pairs_copy / "train" / "bfs-00000-of-00001.tfrecord.gz").read_bytes())
+        error, message = ValueError, f"{shard}: [\\d,]+ bytes, metadata.json lists"
+    elif damage == "missing":
+        shard.unlink()
+        error, message = FileNotFoundError, f"{shard} is listed in .*metadata.json but missing"
+    else:
+        (pairs_copy / "metadata.json").unlink()
+        error, message = FileNotFoundError, (f"{pairs_copy / 'metadata.json'} is missing "
+                                             "\\(9 shard file\\(s\\) there without it")
+    with pytest.raises(error, match=message):
+        find_shards(str(pairs_copy / "train"))
+
+
+def test_the_trainer_command_refuses_a_foreign_shard_in_one_line(pairs_copy, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+
+    from tests.job_process import REPO
+
+    shutil.copy(pairs_copy / "valid" / "ict-00000-of-00001.tfrecord.gz",
+                pairs_copy / "train" / "ict-00000-of-00002.tfrecord.gz")
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.task", f"--train_data={pairs_copy / 'train'}",
+         f"--model_dir={tmp_path / 'model'}", "--config=tiny"],
+        cwd=REPO, text=True, capture_output=True, timeout=300)
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert "does not list, not this run's (ict-00000-of-00002" in last
+
+
+def test_a_shard_damaged_inside_ends_training_naming_it(pairs_copy, tmp_path):
+    """Same size as listed (a flipped byte), so only reading finds it: the run stops with one line
+    naming the shard, not a DataLossError that names no file."""
+    import subprocess
+    import sys
+
+    from tests.job_process import REPO
+
+    shard = pairs_copy / "train" / "ict-00000-of-00001.tfrecord.gz"
+    data = bytearray(shard.read_bytes())
+    data[len(data) // 2] ^= 0x01
+    shard.write_bytes(bytes(data))
+    result = subprocess.run(
+        [sys.executable, "-m", "trainer.task", f"--train_data={pairs_copy / 'train'}",
+         f"--model_dir={tmp_path / 'model'}", "--config=tiny", "--set=train.steps=20",
+         "--set=train.global_batch_size=16", "--no_export"],
+        cwd=REPO, text=True, capture_output=True, timeout=600)
+    assert result.returncode != 0 and "Traceback" not in result.stderr, result.stderr[-3000:]
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith(f"{shard}: unreadable from record "), result.stderr[-3000:]

@@ -40,6 +40,9 @@ class DataConfig:
     task_weights: dict[str, float] = dataclasses.field(default_factory=dict)  # {} = uniform
     shuffle_buffer: int = 10_000
     vocab_sha256: str = ""  # if set, shards made with another vocabulary are refused
+    # a shard file in the split directory that metadata.json does not list (another run's, or
+    # copied in): "refuse" stops the run naming it, "ignore" leaves it out with a warning
+    unlisted_shards: str = "refuse"
 
 
 @dataclasses.dataclass

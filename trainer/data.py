@@ -3,54 +3,136 @@
 checked against the model config before anything is read."""
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import posixpath
+import sys
 
-from schemas import pairs as schemas_pairs
 from schemas.pairs import (COMPRESSION, METADATA_FILE, PAIRS_SCHEMA_VERSION, SHARD_SUFFIX,
-                           PairsMetadata, feature_spec)
+                           PairsMetadata, committed_metadata, feature_spec, listed_files,
+                           readable_records, size_mismatch)
 
 from trainer.config import DataConfig, ModelConfig
 
 GLOB_CHARS = "*?["
 # What a training batch holds: what the towers and the loss need, nothing with strings (TPU).
 TRAIN_FEATURES = ("query_ids", "doc_ids", "doc_key")
+UNLISTED_CHOICES = ("refuse", "ignore")  # data.unlisted_shards
+_warned: set[str] = set()  # unlisted shards already warned about (find_shards runs more than once)
 
 
 @dataclasses.dataclass(frozen=True)
 class Shards:
-    """The shard files of one split, by task, and the pairs directory holding metadata.json."""
+    """The shard files of one split that metadata.json lists, by task, and the pairs directory
+    holding metadata.json."""
 
     pairs_dir: str
     files_by_task: dict[str, list[str]]
+    records: int | None = None  # what metadata.json lists for these files (None: not listed)
 
 
-def find_shards(data: str) -> Shards:
-    """`data`: a split directory (`out/pairs/train`, local or gs://) or a glob of its shards."""
+def _split_dir(data: str) -> tuple[str, list[str] | None]:
+    """(the split directory, the files a glob matches; None for a directory)."""
     import tensorflow as tf
 
-    pattern = data if any(c in data for c in GLOB_CHARS) else (
-        f"{data.rstrip('/')}/*{SHARD_SUFFIX}")
-    files = sorted(tf.io.gfile.glob(pattern))
+    if not any(c in data for c in GLOB_CHARS):
+        if not tf.io.gfile.isdir(data):
+            raise FileNotFoundError(f"no pair shards match {data.rstrip('/')}/*{SHARD_SUFFIX}: "
+                                    "no such directory")
+        return data.rstrip("/"), None
+    files = sorted(tf.io.gfile.glob(data))
     if not files:
-        raise FileNotFoundError(f"no pair shards match {pattern!r}")
+        raise FileNotFoundError(f"no pair shards match {data!r}")
     split_dirs = {posixpath.dirname(f) for f in files}
     if len(split_dirs) != 1:
-        raise ValueError(f"{pattern!r} matches shards of several splits: {sorted(split_dirs)}")
+        raise ValueError(f"{data!r} matches shards of several splits: {sorted(split_dirs)}")
+    return split_dirs.pop(), files
+
+
+def find_shards(data: str, unlisted: str = "refuse") -> Shards:
+    """`data`: a split directory (`out/pairs/train`, local or gs://) or a glob of its shards.
+
+    Exactly the shards the pairs directory's metadata.json lists (of those the glob matches) are
+    read, so that another run's shards left in the directory, or one copied in from another
+    split, are never trained on: a shard file there that it does not list is refused
+    (`unlisted='ignore'`: left out, with a warning). A directory without metadata.json (an
+    unfinished run), a listed shard that is missing, or one whose size is not the listed one
+    (cut, or another run's under the same name) is refused, naming the file."""
+    import fnmatch
+
+    import tensorflow as tf
+
+    if unlisted not in UNLISTED_CHOICES:
+        raise ValueError(f"data.unlisted_shards={unlisted!r}: expected one of "
+                         f"{', '.join(UNLISTED_CHOICES)}")
+    split_dir, matched = _split_dir(data)
+    pairs_dir, split = posixpath.split(split_dir)
+    metadata = read_metadata(pairs_dir)
+    pattern = data if matched is not None else f"{split_dir}/*{SHARD_SUFFIX}"
+    listed = [f for f in (posixpath.join(pairs_dir, name) for name in listed_files(metadata, split))
+              if fnmatch.fnmatchcase(f, pattern)]
+    found = sorted(tf.io.gfile.glob(pattern)) if matched is None else matched
+    found = [f for f in found if f.endswith(SHARD_SUFFIX)]
+    foreign = sorted(set(found) - set(listed))
+    if foreign and unlisted == "refuse":
+        raise ValueError(f"{_count(foreign)} in {split_dir} that {pairs_dir}/{METADATA_FILE} does "
+                         f"not list, not this run's ({_names(foreign)}): remove them, or set "
+                         "data.unlisted_shards=ignore to train on the listed shards only")
+    if new := [f for f in foreign if f not in _warned]:
+        _warned.update(new)
+        print(f"warning: leaving out {_count(new)} in {split_dir} that {METADATA_FILE} does not "
+              f"list ({_names(new)})", file=sys.stderr, flush=True)
+    present = set(found)
+    if missing := [f for f in listed if f not in present]:
+        more = f" (and {len(missing) - 1} more)" if missing[1:] else ""
+        raise FileNotFoundError(f"{missing[0]} is listed in {pairs_dir}/{METADATA_FILE} but "
+                                f"missing{more}")
+    if not listed:
+        raise FileNotFoundError(f"no pair shards match {pattern!r} among the shards "
+                                f"{pairs_dir}/{METADATA_FILE} lists")
+    for path in listed:
+        name = f"{split}/{posixpath.basename(path)}"
+        if why := size_mismatch(name, tf.io.gfile.stat(path).length, metadata):
+            raise ValueError(f"{path}: {why}")
     files_by_task: dict[str, list[str]] = {}
-    for name in files:
+    for name in listed:
         files_by_task.setdefault(posixpath.basename(name).split("-")[0], []).append(name)
-    return Shards(posixpath.dirname(split_dirs.pop()), files_by_task)
+    entries = [metadata.shard_files.get(f"{split}/{posixpath.basename(f)}") for f in listed]
+    records = sum(e["records"] for e in entries) if all(entries) else None
+    return Shards(pairs_dir, files_by_task, records)
+
+
+def _count(files: list[str]) -> str:
+    return f"{len(files)} shard file{'' if len(files) == 1 else 's'}"
+
+
+def _names(files: list[str], shown: int = 3) -> str:
+    names = ", ".join(posixpath.basename(f) for f in files[:shown])
+    return names + (f", ... ({len(files) - shown} more)" if len(files) > shown else "")
 
 
 def read_metadata(pairs_dir: str) -> PairsMetadata:
+    """The metadata.json of a finished pairs directory; IncompletePairs (a FileNotFoundError)
+    naming what is missing otherwise."""
+    return committed_metadata(pairs_dir)
+
+
+@contextlib.contextmanager
+def naming_damaged_shards(shards: Shards):
+    """A shard that stops being readable while training or evaluating (a damaged GZIP stream, a
+    TFRecord CRC mismatch) ends the run with one line naming the file and the record where
+    TensorFlow stops, not a DataLossError that names neither (the files are interleaved)."""
     import tensorflow as tf
 
-    path = posixpath.join(pairs_dir, METADATA_FILE)
-    if not tf.io.gfile.exists(path):
-        raise FileNotFoundError(f"{path} is missing: shards must come with the pipeline's "
-                                "metadata.json next to their split directories")
-    return schemas_pairs.read_metadata(path)
+    try:
+        yield
+    except tf.errors.DataLossError as error:
+        for path in (f for files in shards.files_by_task.values() for f in files):
+            readable, reason = readable_records(path)
+            if reason is not None:
+                raise SystemExit(f"{path}: unreadable from record {readable} on ({reason}); "
+                                 f"`wikipairs validate {path}` says more") from None
+        raise error
 
 
 def incompatibilities(metadata: PairsMetadata, model: ModelConfig,

@@ -70,7 +70,7 @@ def restore_model(config, model_dir: str, checkpoint: str | None):
 def main(argv=None) -> dict:
     args = parse_args(argv)
     from schemas import pairs as schemas_pairs
-    from trainer.data import check_shards, eval_dataset, find_shards
+    from trainer.data import check_shards, eval_dataset, find_shards, naming_damaged_shards
     from trainer.held_out import build_eval_set, evaluate, format_table
 
     config = read_config(args.model_dir)
@@ -83,8 +83,9 @@ def main(argv=None) -> dict:
         raise refuse(str(problem)) from None
     model, checkpoint = restore_model(config, args.model_dir, args.checkpoint)
     print(f"evaluating {checkpoint} on {args.eval_data}", flush=True)
-    results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
-                                             .as_numpy_iterator()))
+    with naming_damaged_shards(shards):
+        results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
+                                                 .as_numpy_iterator()))
     print(format_table(results), flush=True)
     if args.output:
         from trainer.runs import write_text

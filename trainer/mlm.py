@@ -71,7 +71,7 @@ def train(config: ExperimentConfig, strategy, model_dir: str, jit_compile: bool 
     from trainer.train_lib import make_optimizer, make_train_loop
 
     train = config.train
-    shards = find_shards(config.data.train_data)
+    shards = find_shards(config.data.train_data, config.data.unlisted_shards)
     check_shards(shards, config.model, config.data.vocab_sha256)
     spec = masking_spec(read_vocab(shards.pairs_dir), config.model.max_doc_len)
     chief = is_chief(strategy)

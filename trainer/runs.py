@@ -87,7 +87,7 @@ def resolve_config(args: argparse.Namespace) -> ExperimentConfig:
                         ("--eval_data", config.data.eval_data)):
         if value:
             try:
-                find_shards(value)
+                find_shards(value, config.data.unlisted_shards)
             except (FileNotFoundError, ValueError) as error:
                 raise usage_error(args, f"{flag} {value}: {error}") from None
     if not sets_vocab_size(args, inherit):
@@ -112,7 +112,8 @@ def with_shards_vocab_size(config: ExperimentConfig) -> ExperimentConfig:
 
     from trainer.data import find_shards, read_metadata
 
-    vocab_size = read_metadata(find_shards(config.data.train_data).pairs_dir).vocab_size
+    vocab_size = read_metadata(find_shards(config.data.train_data,
+                                           config.data.unlisted_shards).pairs_dir).vocab_size
     return dataclasses.replace(config, model=dataclasses.replace(config.model,
                                                                  vocab_size=vocab_size))
 

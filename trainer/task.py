@@ -70,13 +70,14 @@ def build_training_state(config: ExperimentConfig, strategy, write_dir: str):
 
 def run_evaluation(model, config: ExperimentConfig, step: int, model_dir: str, writer) -> dict:
     """Held-out recall@k/MRR: printed, in TensorBoard, and in model_dir/eval_results.json."""
-    from trainer.data import check_shards, eval_dataset, find_shards
+    from trainer.data import check_shards, eval_dataset, find_shards, naming_damaged_shards
     from trainer.held_out import build_eval_set, evaluate, format_table
 
-    shards = find_shards(config.data.eval_data)
+    shards = find_shards(config.data.eval_data, config.data.unlisted_shards)
     check_shards(shards, config.model, config.data.vocab_sha256)
-    results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
-                                             .as_numpy_iterator()))
+    with naming_damaged_shards(shards):
+        results = evaluate(model, build_eval_set(eval_dataset(shards, config.model)
+                                                 .as_numpy_iterator()))
     print(f"held-out retrieval at step {step} ({config.data.eval_data}):\n"
           f"{format_table(results)}", flush=True)
     write_scalars(writer, step, {f"{task}/{name}": value for task, metrics in results.items()
@@ -96,11 +97,11 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
     """
     import tensorflow as tf
 
-    from trainer.data import check_shards, find_shards, train_dataset
+    from trainer.data import check_shards, find_shards, naming_damaged_shards, train_dataset
     from trainer.train_lib import make_replica_step, make_train_loop
 
     train = config.train
-    shards = find_shards(config.data.train_data)
+    shards = find_shards(config.data.train_data, config.data.unlisted_shards)
     metadata = check_shards(shards, config.model, config.data.vocab_sha256)
     warm_start = None
     if train.init_checkpoint:
@@ -112,7 +113,9 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
     chief = is_chief(strategy)
     with run_write_dir(chief, model_dir) as write_dir:
         save_run_inputs(config, shards.pairs_dir, write_dir)
-        print(f"training on {sum(metadata.counts['train'].values()):,} pairs "
+        pairs = (shards.records if shards.records is not None
+                 else sum(metadata.counts["train"].values()))  # a metadata.json without shard_files
+        print(f"training on {pairs:,} pairs "
               f"({', '.join(sorted(shards.files_by_task))}) with {strategy.num_replicas_in_sync} "
               f"replica(s), global batch {train.global_batch_size}", flush=True)
 
@@ -138,8 +141,9 @@ def train(config: ExperimentConfig, strategy, model_dir: str) -> dict:
                                   and step % train.eval_every == 0):
                 last["eval"] = run_evaluation(model, config, step, write_dir, eval_writer)
 
-        last = run_loop(loop, iterator, optimizer, manager, writer, train,
-                        intervals=(train.eval_every,), after=evaluate_when_due)
+        with naming_damaged_shards(shards):
+            last = run_loop(loop, iterator, optimizer, manager, writer, train,
+                            intervals=(train.eval_every,), after=evaluate_when_due)
         writer.close()
         eval_writer.close()
     return {"model": model, "chief": chief, **last}

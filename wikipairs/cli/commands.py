@@ -16,17 +16,24 @@ def _warn_about_listing(shard_set: ShardSet) -> None:
 
 
 @contextlib.contextmanager
-def _reading(path: str):
-    """A shard TensorFlow cannot read stops stats/show/export with one line, not a traceback."""
+def _reading(shard_set: ShardSet):
+    """A shard TensorFlow cannot read stops stats/show/export with one line naming the shard
+    and record, not a traceback (the shards are read in parallel, so TensorFlow's error does
+    not say which: they are read again one by one to find it)."""
     import tensorflow as tf
 
     from wikipairs.cli.read import tf_error_text
+    from wikipairs.cli.salvage import first_damage
 
     try:
         yield
     except tf.errors.OpError as error:
-        raise CliError(f"cannot read the shards of {path}: {tf_error_text(error)} (`wikipairs "
-                       f"validate {path}` names the file and record)") from error
+        for shard in shard_set.shards:
+            if damage := first_damage(shard.path):
+                record, reason = damage
+                raise CliError(f"{shard.name}: record {record}: unreadable ({reason})") from None
+        raise CliError(f"cannot read the shards of {shard_set.given}: {tf_error_text(error)}"
+                       ) from None
 
 
 def _tokenizer_or_none(shard_set: ShardSet, vocab: str | None):
@@ -42,12 +49,13 @@ def stats(args) -> int:
 
     shard_set = resolve(args.path)
     _warn_about_listing(shard_set)
+    shard_set.refuse_mismatched()
     tokenizer = _tokenizer_or_none(shard_set, args.vocab)
     metadata = shard_set.metadata
     max_lengths = ({"query": metadata.max_query_len, "doc": metadata.max_doc_len}
                    if metadata else None)
     config = StatsConfig(args.batch_size, args.parallel_files, args.top, not args.quiet)
-    with _reading(args.path):
+    with _reading(shard_set):
         report = compute_stats(shard_set, config, tokenizer.unk_id if tokenizer else None,
                                max_lengths)
     print(json.dumps(report) if args.json else render(report))
@@ -65,10 +73,11 @@ def show(args) -> int:
     from wikipairs.cli.show import ShowConfig, decoded_pair, render_pair, sample_records
 
     shard_set = resolve(args.path)
+    shard_set.refuse_mismatched()
     tokenizer = load_tokenizer(shard_set, args.vocab)
     config = ShowConfig(args.n, args.task, args.split, args.seed, batch_size=args.batch_size,
                         parallel_files=args.parallel_files)
-    with _reading(args.path):
+    with _reading(shard_set):
         records = sample_records(shard_set, config, has_text(shard_set))
         pairs = [decoded_pair(r, shard_set.shards[r["file"]], tokenizer) for r in records]
     width = shutil.get_terminal_size().columns
@@ -97,10 +106,11 @@ def export(args) -> int:
 
     shard_set = resolve(args.path)
     _warn_about_listing(shard_set)
+    shard_set.refuse_mismatched()
     tokenizer = load_tokenizer(shard_set, args.vocab) if args.text else None
     config = ExportConfig(format_of(args.out, args.format), args.text, args.batch_size,
                           args.parallel_files, not args.quiet)
-    with _reading(args.path):
+    with _reading(shard_set):
         rows = write_table(shard_set, args.out, config, has_text(shard_set), tokenizer)
     print(f"{rows:,} pairs from {len(shard_set.shards)} shards written to {args.out} "
           f"({config.format})")

@@ -64,3 +64,16 @@ def salvage(path: str, skip: int) -> tuple[list[bytes], str]:
                 break
     reasons = [r for r in (record_problem and f"TFRecord: {record_problem}", gzip_problem) if r]
     return records, "; ".join(reasons) or "TensorFlow cannot read it"
+
+
+def first_damage(path: str) -> tuple[int, str] | None:
+    """(number of the first record that cannot be read, why) of a shard; None if it reads to
+    its end. TensorFlow's count is refined by `salvage` (its GZIP reader fails a whole buffer
+    early)."""
+    from schemas.pairs import readable_records
+
+    readable, error = readable_records(path)
+    if error is None:
+        return None
+    salvaged, reason = salvage(path, readable)
+    return readable + len(salvaged), reason

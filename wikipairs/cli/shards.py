@@ -2,9 +2,14 @@
 that describe them.
 
 PATH is a pairs directory (the one holding metadata.json), a job's output directory (holding
-`pairs/`), a shard file or a glob of shard files; local or any filesystem tf.io.gfile knows (gs://).
-For shard files the metadata.json is looked up in the pairs directory above their split
-directory, so that `wikipairs stats 'out/pairs/train/ict-*'` still knows the vocab and max lengths.
+`pairs/`), a split directory of a pairs directory, a shard file or a glob of shard files; local or
+any filesystem tf.io.gfile knows (gs://).
+
+A directory is read only with its metadata.json, and then exactly the shards it lists: the
+pipeline writes it last, so a directory without it is an unfinished run, refused. Shard files
+named directly (a file or a glob) are read as they are; their metadata.json, when the pairs
+directory above their split directory has one, still gives the vocab and max lengths
+(`wikipairs stats 'out/pairs/train/ict-*'`) and what they are checked against.
 """
 from __future__ import annotations
 
@@ -13,7 +18,8 @@ import posixpath
 from typing import Iterable
 
 from schemas.pairs import (METADATA_FILE, PAIRS_DIR, SHARD_SUFFIX, SPLITS, TASKS, VOCAB_FILE,
-                           PairsMetadata, read_metadata)
+                           IncompletePairs, PairsMetadata, committed_metadata, listed_files,
+                           read_metadata, size_mismatch)
 
 
 class CliError(Exception):
@@ -36,6 +42,17 @@ class ShardSet:
     metadata: PairsMetadata | None
     missing: tuple[str, ...] = ()  # listed in metadata.json but not found
     unlisted: tuple[str, ...] = ()  # found in the pairs directory but not in metadata.json
+    # (shard name, why): listed shards whose size is not the one metadata.json lists
+    mismatched: tuple[tuple[str, str], ...] = ()
+
+    def refuse_mismatched(self) -> None:
+        """A reader that is not `validate` stops at a shard that is not what metadata.json
+        lists, naming it, rather than at an unreadable record later on."""
+        if self.mismatched:
+            name, why = self.mismatched[0]
+            more = f" (and {len(self.mismatched) - 1} more)" if len(self.mismatched) > 1 else ""
+            raise CliError(f"{name}: {why}{more}; `wikipairs validate {self.given}` checks "
+                           "them all")
 
     def expected_counts(self) -> dict[tuple[str, str], int]:
         """metadata.json's record count of each (split, task) whose shards are all selected: the
@@ -102,26 +119,47 @@ def _pairs_dir_above(files: Iterable[str]) -> str | None:
     return None
 
 
-def from_pairs_dir(given: str, pairs_dir: str) -> ShardSet:
-    metadata = load_metadata(join(pairs_dir, METADATA_FILE))
-    listed = [join(pairs_dir, name) for by_task in metadata.shards.values()
-              for names in by_task.values() for name in names]
-    found = set(_on_disk(pairs_dir))
-    present = [path for path in listed if path in found]
+def _mismatched(shards: Iterable[Shard], metadata: PairsMetadata | None):
+    if metadata is None or not metadata.shard_files:
+        return ()
+    gfile = _gfile()
+    found = ((shard.name, size_mismatch(shard.name, gfile.stat(shard.path).length, metadata))
+             for shard in shards if shard.name in metadata.shard_files)
+    return tuple((name, why) for name, why in found if why)
+
+
+def from_pairs_dir(given: str, pairs_dir: str, split: str | None = None) -> ShardSet:
+    """The shards metadata.json lists (of one split, or all), never any other file."""
+    try:
+        metadata = committed_metadata(pairs_dir)
+    except (TypeError, ValueError) as error:
+        raise CliError(f"{join(pairs_dir, METADATA_FILE)} is not a metadata.json of "
+                       f"schemas.pairs: {error}") from error
+    listed = [join(pairs_dir, name) for name in listed_files(metadata, split)]
+    on_disk = _on_disk(pairs_dir)
+    if split is not None:
+        on_disk = [path for path in on_disk if shard_of(path, pairs_dir).split == split]
+    found = set(on_disk)
+    present = tuple(shard_of(p, pairs_dir) for p in listed if p in found)
     return ShardSet(
-        given, tuple(shard_of(p, pairs_dir) for p in present), pairs_dir, metadata,
+        given, present, pairs_dir, metadata,
         missing=tuple(p for p in listed if p not in found),
-        unlisted=tuple(sorted(found - set(listed))))
+        unlisted=tuple(sorted(found - set(listed))), mismatched=_mismatched(present, metadata))
 
 
 def from_files(given: str, files: list[str]) -> ShardSet:
+    from schemas.commit import is_temporary
+
+    files = [f for f in files if not is_temporary(f)]  # a killed run's unfinished files
+    if not files:
+        raise CliError(f"no pair shards (*{SHARD_SUFFIX}) at {given}, only unfinished files")
     pairs_dir = _pairs_dir_above(files)
     metadata = load_metadata(join(pairs_dir, METADATA_FILE)) if pairs_dir else None
     shards = tuple(shard_of(path, pairs_dir) for path in files)
-    listed = {name for by_task in metadata.shards.values() for names in by_task.values()
-              for name in names} if metadata else set()
+    listed = set(listed_files(metadata)) if metadata else set()
     unlisted = tuple(s.path for s in shards if metadata and s.name not in listed)
-    return ShardSet(given, shards, pairs_dir, metadata, unlisted=unlisted)
+    return ShardSet(given, shards, pairs_dir, metadata, unlisted=unlisted,
+                    mismatched=_mismatched(shards, metadata))
 
 
 def resolve(path: str) -> ShardSet:
@@ -132,9 +170,16 @@ def resolve(path: str) -> ShardSet:
         for candidate in (trimmed, join(trimmed, PAIRS_DIR)):
             if gfile.exists(join(candidate, METADATA_FILE)):
                 return from_pairs_dir(path, candidate)
-        files = sorted(gfile.glob(join(trimmed, f"*{SHARD_SUFFIX}")) + _on_disk(trimmed))
-    else:
-        files = sorted(gfile.glob(trimmed))
+        parent, name = posixpath.split(trimmed)
+        if name in SPLITS and gfile.exists(join(parent, METADATA_FILE)):
+            return from_pairs_dir(path, parent, split=name)
+        holder = next((d for d in (trimmed, join(trimmed, PAIRS_DIR)) if _on_disk(d)),
+                      parent if name in SPLITS else trimmed)
+        try:
+            committed_metadata(holder)
+        except IncompletePairs as error:
+            raise CliError(f"{path}: not a finished pairs directory: {error}") from None
+    files = sorted(gfile.glob(trimmed))
     if not files:
         raise CliError(f"no pair shards (*{SHARD_SUFFIX}) or {METADATA_FILE} at {path}")
     return from_files(path, files)

@@ -92,6 +92,7 @@ def metadata_problems(shard_set: ShardSet, vocab: str | None) -> tuple[list[Prob
                 for path in shard_set.missing]
     problems += [Problem(path, None, "a shard that metadata.json does not list", "listing")
                  for path in shard_set.unlisted]
+    problems += [Problem(name, None, why, "integrity") for name, why in shard_set.mismatched]
     metadata = shard_set.metadata
     if metadata is not None and metadata.schema_version != PAIRS_SCHEMA_VERSION:
         problems.append(Problem(METADATA_FILE, None, f"schema_version {metadata.schema_version}, "
@@ -127,11 +128,17 @@ def expectations_of(shard_set: ShardSet, tokenizer) -> Expectations:
 
 
 def count_problems(shard_set: ShardSet, checks: list[ShardCheck]) -> list[Problem]:
-    """Records per split and task (summed over the group's shards) against metadata.json."""
+    """Records per shard, and per split and task (summed over the group's shards), against
+    metadata.json."""
     if shard_set.metadata is None:
         return []
     read = {check.shard.name: check.records for check in checks}
     problems = []
+    for name, got in sorted(read.items()):
+        expected = shard_set.metadata.shard_files.get(name, {}).get("records")
+        if expected is not None and got != expected:
+            problems.append(Problem(name, None, f"{got:,} records read, metadata.json lists "
+                                    f"{expected:,}", "count"))
     for (split, task), expected in sorted(shard_set.expected_counts().items()):
         names = shard_set.metadata.shards.get(split, {}).get(task, [])
         got = sum(read.get(name, 0) for name in names)

@@ -102,24 +102,23 @@ def build_records(paragraphs: list[Paragraph], split_of: dict[str, str], tokeniz
     return records, truncated, reqa_set
 
 
-def write_split(records: list[tuple[int, bytes]], pairs_dir: str, split: str) -> list[str]:
-    """Shards of one split, records in hash order; returns their paths relative to pairs_dir."""
-    import tensorflow as tf
-
-    from schemas.pairs import COMPRESSION, REQA_TASK, shard_name
+def write_split(records: list[tuple[int, bytes]], pairs_dir: str,
+                split: str) -> dict[str, dict[str, int]]:
+    """Shards of one split, records in hash order, each visible only once complete; returns
+    their paths relative to pairs_dir with their records and bytes (metadata.json's
+    shard_files)."""
+    from schemas.pairs import REQA_TASK, shard_name, write_shard_file
 
     if not records:
-        return []
+        return {}
     count = max(1, -(-len(records) // RECORDS_PER_SHARD))
-    tf.io.gfile.makedirs(posixpath.join(pairs_dir, split))
-    names = []
+    written = {}
     for index in range(count):
         relative = f"{split}/{shard_name(REQA_TASK, index, count)}"
-        with tf.io.TFRecordWriter(posixpath.join(pairs_dir, relative), COMPRESSION) as writer:
-            for _, record in sorted(r for r in records if r[0] % count == index):
-                writer.write(record)
-        names.append(relative)
-    return names
+        written[relative] = write_shard_file(
+            posixpath.join(pairs_dir, relative),
+            (record for _, record in sorted(r for r in records if r[0] % count == index)))
+    return written
 
 
 def resolve_vocab(vocab: str) -> tuple[str, bool | None]:
@@ -168,7 +167,9 @@ def convert(squad: str, vocab: str, output_dir: str, config: FinetuneConfig,
                      "max_title_tokens": config.max_sentence_tokens},
         counts={s: {REQA_TASK: len(rows)} for s, rows in records.items()},
         truncated={side: {REQA_TASK: n} for side, n in truncated.items()},
-        shards={s: {REQA_TASK: names} for s, names in shards.items()}, inputs=[squad]), pairs_dir)
+        shards={s: {REQA_TASK: sorted(files)} for s, files in shards.items()}, inputs=[squad],
+        shard_files={name: n for files in shards.values() for name, n in files.items()}),
+        pairs_dir)
     for split in records:
         keep = {q for q, s in split_of.items() if s == split}
         write_squad(squad_subset(paragraphs, keep), posixpath.join(output_dir,
