@@ -117,6 +117,8 @@ def test_stats_text_and_plot(cli, pairs, tmp_path):
     status, out, err = cli("stats", pairs["dir"], "--plot", plot)
     assert status == 0
     assert "equal to metadata.json's counts (9 split/task groups)" in out
+    # The tasks the shards hold, not an empty column for the fine-tuning task.
+    assert out.splitlines()[2].split() == ["records", "ict", "bfs", "wlp", "total"]
     assert "truncation rate, from metadata.json" in out and "histogram" in out
     assert plot.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert "stats" in err  # the progress bar

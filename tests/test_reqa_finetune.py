@@ -89,6 +89,17 @@ def test_the_cli_validates_reqa_shards(reqa_shards):
     assert main(["validate", str(out / "pairs")]) == 0
 
 
+def test_stats_of_reqa_shards_shows_the_reqa_task_alone(reqa_shards, capsys):
+    from wikipairs.cli.main import main
+
+    out, summary = reqa_shards
+    assert main(["stats", str(out / "pairs"), "--quiet"]) == 0
+    table = capsys.readouterr().out.splitlines()
+    assert table[2].split() == ["records", "reqa", "total"]
+    train = f"{summary['pairs']['train']:,}"
+    assert table[3].split() == ["train", train, train]  # the reqa column and the total
+
+
 def _finetune_flags(shards_dir, model_dir, init, *sets):
     return [f"--train_data={shards_dir / 'pairs' / 'train'}", f"--model_dir={model_dir}",
             "--config=finetune", f"--init_checkpoint={init}", "--set=train.steps=4",

@@ -127,17 +127,26 @@ def compute_stats(shard_set: ShardSet, config: StatsConfig, unk_id: int | None,
     return report(accumulator, shard_set, config.top_articles, unk_id is not None, max_lengths)
 
 
-def _by_task(row: np.ndarray) -> dict[str, int]:
-    """{task: n} with 'other' only when there is some, and 'total'."""
-    counts = {group: int(n) for group, n in zip(GROUPS, row) if group in TASKS or n}
+def shown_tasks(accumulator: StatsAccumulator, shard_set: ShardSet) -> tuple[str, ...]:
+    """The tasks a report has rows for: those the shards hold or metadata.json counts (pre-training
+    pairs show no empty `reqa` column, fine-tuning pairs no empty ict/bfs/wlp)."""
+    per_task = accumulator.records.sum(axis=0)
+    expected = {task for _, task in shard_set.expected_counts()}
+    return tuple(task for i, task in enumerate(TASKS) if per_task[i] or task in expected)
+
+
+def _by_task(row: np.ndarray, shown: tuple[str, ...]) -> dict[str, int]:
+    """{task: n} for the shown tasks, 'other' only when there is some, and 'total'."""
+    counts = {group: int(n) for group, n in zip(GROUPS, row) if group in shown or n}
     return {**counts, "total": int(row.sum())}
 
 
 def _records_report(accumulator: StatsAccumulator, shard_set: ShardSet) -> dict:
     records = accumulator.records
-    by_split = {split: _by_task(records[i]) for i, split in enumerate(SPLIT_GROUPS)
+    shown = shown_tasks(accumulator, shard_set)
+    by_split = {split: _by_task(records[i], shown) for i, split in enumerate(SPLIT_GROUPS)
                 if split in SPLITS or records[i].any()}
-    by_split["total"] = _by_task(records.sum(axis=0))
+    by_split["total"] = _by_task(records.sum(axis=0), shown)
     expected = shard_set.expected_counts()
     mismatches = [{"split": split, "task": task, "read": by_split.get(split, {}).get(task, 0),
                    "metadata": n} for (split, task), n in sorted(expected.items())
@@ -147,9 +156,10 @@ def _records_report(accumulator: StatsAccumulator, shard_set: ShardSet) -> dict:
             if expected else None}
 
 
-def _lengths_report(accumulator: StatsAccumulator, side: str) -> dict:
+def _lengths_report(accumulator: StatsAccumulator, shard_set: ShardSet, side: str) -> dict:
     counts = accumulator.lengths[side].counts
-    rows = {group: counts[i] for i, group in enumerate(GROUPS) if group in TASKS or counts[i].any()}
+    shown = shown_tasks(accumulator, shard_set)
+    rows = {group: counts[i] for i, group in enumerate(GROUPS) if group in shown or counts[i].any()}
     rows["all"] = counts.sum(axis=0)
     return {group: {**tally.distribution(row), "histogram": tally.histogram(row),
                     "by_length": row.tolist()} for group, row in rows.items()}
@@ -173,7 +183,10 @@ def _truncation_report(accumulator: StatsAccumulator, shard_set: ShardSet,
         counts = accumulator.lengths[side].counts
         at_max = counts[:, max_lengths[side]:].sum(axis=1)
         rows = {}
+        shown = shown_tasks(accumulator, shard_set)
         for i, task in enumerate(TASKS):
+            if task not in shown:
+                continue
             row = {"at_max_length": int(at_max[i]), "at_max_rate": _rate(at_max[i], per_task[i])}
             if shard_set.is_whole:
                 cut = shard_set.metadata.truncated.get(side, {}).get(task, 0)
@@ -208,7 +221,7 @@ def report(accumulator: StatsAccumulator, shard_set: ShardSet, top_articles: int
             "lower_case": metadata.lower_case, "keep_text": metadata.keep_text,
             "whole": shard_set.is_whole},
         "records_by_split": _records_report(accumulator, shard_set),
-        "lengths": {side: _lengths_report(accumulator, side) for side in SIDES},
+        "lengths": {side: _lengths_report(accumulator, shard_set, side) for side in SIDES},
         "truncation": _truncation_report(accumulator, shard_set, max_lengths),
         "unk": _unk_report(accumulator) if unk_known else None,
         "articles": {"distinct_query": accumulator.query_articles.distinct(),
