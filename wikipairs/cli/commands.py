@@ -5,7 +5,7 @@ import contextlib
 import json
 import sys
 
-from wikipairs.cli.shards import CliError, ShardSet, load_tokenizer, resolve
+from wikipairs.cli.shards import CliError, ShardSet, load_tokenizer, resolve, unk_id
 
 
 def _warn_about_listing(shard_set: ShardSet) -> None:
@@ -36,13 +36,6 @@ def _reading(shard_set: ShardSet):
                        ) from None
 
 
-def _tokenizer_or_none(shard_set: ShardSet, vocab: str | None):
-    try:
-        return load_tokenizer(shard_set, vocab)
-    except CliError:
-        return None
-
-
 def stats(args) -> int:
     from wikipairs.cli.stats import StatsConfig, compute_stats
     from wikipairs.cli.stats_text import render
@@ -50,14 +43,12 @@ def stats(args) -> int:
     shard_set = resolve(args.path)
     _warn_about_listing(shard_set)
     shard_set.refuse_mismatched()
-    tokenizer = _tokenizer_or_none(shard_set, args.vocab)
     metadata = shard_set.metadata
     max_lengths = ({"query": metadata.max_query_len, "doc": metadata.max_doc_len}
                    if metadata else None)
     config = StatsConfig(args.batch_size, args.parallel_files, args.top, not args.quiet)
     with _reading(shard_set):
-        report = compute_stats(shard_set, config, tokenizer.unk_id if tokenizer else None,
-                               max_lengths)
+        report = compute_stats(shard_set, config, unk_id(shard_set, args.vocab), max_lengths)
     print(json.dumps(report) if args.json else render(report))
     if args.plot:
         from wikipairs.cli.plot import plot_lengths

@@ -196,6 +196,21 @@ def load_tokenizer(shard_set: ShardSet, vocab_path: str | None = None):
     return TokenizerSpec(path, lower_case).build()
 
 
+def unk_id(shard_set: ShardSet, vocab_path: str | None = None) -> int | None:
+    """The [UNK] id of the shards' vocabulary (--vocab, else the one metadata.json names), read
+    with tf.io.gfile: what stats needs, without building a tokenizer (or importing Beam's
+    filesystems, a second of start-up). None when there is no vocabulary to read."""
+    from schemas.vocab import UNK, parse_vocab, reserved_ids
+
+    path = vocab_path or shard_set.vocab_path
+    if path is None:
+        return None
+    if not _gfile().exists(path):
+        raise CliError(f"{path}: no such vocabulary file")
+    with _gfile().GFile(path, "rb") as handle:
+        return reserved_ids(parse_vocab(handle.read()))[UNK]
+
+
 def has_text(shard_set: ShardSet) -> bool:
     """Whether the records hold query_text/doc_text: metadata's keep_text, else the first record."""
     if shard_set.metadata is not None:

@@ -57,8 +57,10 @@ def batch_summary_fn(unk_id: int, widths: dict[str, int]):
         f = parse(batch["serialized"], names=STATS_FEATURES)
         query, doc = f["query_ids"], f["doc_ids"]
         lengths = tf.cast(tf.stack([query.row_lengths(), doc.row_lengths()], axis=1), tf.int64)
-        padded = tf.concat([query.to_tensor(-1, shape=[None, widths["query"]]),
-                            doc.to_tensor(-1, shape=[None, widths["doc"]]), lengths], axis=1)
+        # Ids as int32 (every vocabulary fits): half the bytes to pad and fingerprint.
+        padded = tf.concat([tf.cast(query, tf.int32).to_tensor(-1, shape=[None, widths["query"]]),
+                            tf.cast(doc, tf.int32).to_tensor(-1, shape=[None, widths["doc"]]),
+                            tf.cast(lengths, tf.int32)], axis=1)
         docs, index = tf.unique(f["doc_article_id"])
         first = tf.math.unsorted_segment_min(tf.range(tf.size(index)), index, tf.size(docs))
         return {"file": batch["file"], "task": task_codes(f["task"]),
