@@ -1,7 +1,7 @@
 """Wikitext of one article -> sections, passages, sentences and links (a pure function).
 
-mwparserfromhell parses only what `wikitext_strip` leaves: headings, links, formatting tags and
-text. Link anchors are kept as text and every internal link keeps its character span through
+mwparserfromhell's tokenizer reads only what `wikitext_strip` leaves: headings, links, formatting
+tags and text. Link anchors are kept as text and every internal link keeps its character span through
 cleaning and sentence splitting. The links of what the strip cut (templates, tables, list lines,
 galleries) and of file captions join the article's links with their kind but no place in the text.
 """
@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import bisect
 import dataclasses
+import functools
 import re
 import time
 
 from pipeline import spans as span_ops
 from pipeline.records import Link, Section, SiteInfo
 from pipeline.sentences import split_sentences
-from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, Title, parse_title
+from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, Title, title_parser
 from pipeline.titles import _LANGUAGE_CODE as LANGUAGE_CODE  # noqa: PLC2701 - one definition
 from pipeline.wikitext_strip import Piece, Stripped, strip_wikitext
 from schemas.corpus import CAPTION, PROSE
@@ -76,41 +77,71 @@ def _check(deadline: float, stage: str) -> None:
 
 
 class _Walker:
-    """Flattens a mwparserfromhell tree into sections of plain text with link spans."""
+    """Flattens mwparserfromhell's token stream into sections of plain text with link spans.
 
-    def __init__(self, site: SiteInfo, deadline: float):
+    It reads the tokens of the C tokenizer the way mwparserfromhell's builder does, without
+    building the node tree (building it cost more than the tokenizing and our walk together).
+    The rare nodes whose exact text needs mwparserfromhell's own rendering (a heading, an
+    entity, a link target or tag name that is not plain text) are built from their tokens alone.
+    """
+
+    def __init__(self, tokens: list, site: SiteInfo, deadline: float):
+        self.tokens = tokens
+        self.kinds, _, _ = _token_kinds()
+        self.ends, self.separators = _token_structure(tokens)
         self.site = site
-        self.names = site.namespace_names()
+        self.title_of = title_parser(site)
         self.deadline = deadline
         self.sections = [_RawSection("", 0)]
         self.captions: list[Link] = []  # links in the captions of files shown in the text
         self.trailing_link: tuple[int, int, str] | None = None
         self.visited = 0
 
-    def walk(self, nodes) -> None:
-        from mwparserfromhell import nodes as n
-
-        for node in nodes:
+    def walk(self, start: int, stop: int) -> None:
+        """The nodes whose tokens are tokens[start:stop]."""
+        tokens, ends, kinds, text_kind = self.tokens, self.ends, self.kinds, self.kinds.Text
+        i = start
+        while i < stop:
+            token = tokens[i]
+            kind = type(token)
             self.visited += 1
             if self.visited % 2000 == 0:
                 _check(self.deadline, "walking the parse tree")
-            if isinstance(node, n.Text):
-                self._text(str(node.value))
-            elif isinstance(node, n.Wikilink):
-                self._wikilink(node)
-            elif isinstance(node, n.Heading):
-                self._heading(node)
-            elif isinstance(node, n.HTMLEntity):
-                self._text(node.normalize())
-            elif isinstance(node, n.ExternalLink):
-                if node.title:
-                    self.walk(node.title.nodes)
-            elif isinstance(node, n.Tag):
-                self._tag(node)
+            if kind is text_kind:
+                self._text(token["text"])
+                i += 1
+                continue
+            end = ends[i]
+            if kind is kinds.WikilinkOpen:
+                self._wikilink(i, end)
+            elif kind is kinds.HeadingStart:
+                heading = _heading_text(_build(tokens, i + 1, end))
+                self.sections.append(_RawSection(heading, token["level"]))
+            elif kind is kinds.HTMLEntityStart:
+                self._text(_build(tokens, i, end + 1).nodes[0].normalize())
+            elif kind is kinds.ExternalLinkOpen:
+                title = self._last_part(i, end)
+                if title is not None and self._render(*title):
+                    self.walk(*title)
+            elif kind is kinds.TagOpenOpen:
+                self._tag(i, end)
             # Templates, arguments and comments left by broken markup carry no article text.
+            i = end + 1
+
+    def _last_part(self, opened: int, end: int) -> tuple[int, int] | None:
+        """The tokens after the last separator of a link (its text), if it has one."""
+        separators = self.separators[opened]
+        return (separators[-1] + 1, end) if separators else None
+
+    def _render(self, start: int, stop: int) -> str:
+        """The wikitext of tokens[start:stop], as str() of their nodes gives it."""
+        tokens, text_kind = self.tokens, self.kinds.Text
+        if all(type(token) is text_kind for token in tokens[start:stop]):
+            return "".join(token["text"] for token in tokens[start:stop])
+        return str(_build(tokens, start, stop))
 
     def _text(self, text: str) -> None:
-        text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text))
+        text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text)) if "'" in text or "<" in text else text
         section = self.sections[-1]
         if self.trailing_link is not None:
             start, end, target = self.trailing_link
@@ -120,42 +151,100 @@ class _Walker:
             self.trailing_link = None
         section.append(text)
 
-    def _wikilink(self, node) -> None:
-        raw_target = str(node.title)
-        title = parse_title(raw_target, self.site, self.names)
+    def _wikilink(self, opened: int, end: int) -> None:
+        separators = self.separators[opened]
+        # As the builder reads them: the target ends at the last `|`, the text follows it.
+        title_start = separators[-2] + 1 if len(separators) > 1 else opened + 1
+        raw_target = self._render(title_start, separators[-1] if separators else end)
+        text = self._last_part(opened, end)
+        title = self.title_of(raw_target)
         if title.interwiki and _is_interlanguage(raw_target):
             return
         if title.namespace in FILE_NAMESPACES:
-            if node.text is not None:
-                self.captions += markup_links(str(node.text), CAPTION, self.site, self.names)
+            if text is not None:
+                self.captions += markup_links(self._render(*text), CAPTION, self.site)
             return
         if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
             return
         section = self.sections[-1]
         start = section.length
-        if node.text is not None and str(node.text).strip():
-            self.walk(node.text.nodes)
+        if text is not None and self._render(*text).strip():
+            self.walk(*text)
         else:
             self._text(raw_target.strip().lstrip(":"))
-        end = section.length
-        if is_article_link(title) and end > start:
-            section.links.append((start, end, title.key))
-            self.trailing_link = (start, end, title.key)
+        link_end = section.length
+        if is_article_link(title) and link_end > start:
+            section.links.append((start, link_end, title.key))
+            self.trailing_link = (start, link_end, title.key)
 
-    def _heading(self, node) -> None:
-        heading = _heading_text(node.title)
-        self.sections.append(_RawSection(heading, node.level))
-
-    def _tag(self, node) -> None:
-        tag = str(node.tag).strip().lower()
+    def _tag(self, opened: int, end: int) -> None:
+        tokens = self.tokens
+        separators = self.separators[opened]
+        # The name runs to the first attribute or the end of the opening tag.
+        name_end = separators[0] if separators else end
+        tag = self._render(opened + 1, name_end).strip().lower()
         if tag in _DROPPED_TAGS:
             return
         if tag in _LINE_BREAK_TAGS:
             self.sections[-1].append("\n")
-        if node.contents is not None and not node.self_closing:
-            self.walk(node.contents.nodes)
+        if type(tokens[end]) is self.kinds.TagCloseClose:  # not self-closing: it has contents
+            contents_start = next(s for s in separators if type(tokens[s]) is self.kinds.TagCloseOpen)
+            contents_end = next(s for s in separators if type(tokens[s]) is self.kinds.TagOpenClose)
+            self.walk(contents_start + 1, contents_end)
         if tag in _LINE_BREAK_TAGS:
             self.sections[-1].append("\n")
+
+
+@functools.cache
+def _token_kinds():
+    """mwparserfromhell's token classes (imported when first used), the tokens that open a
+    node, and for each token that closes one, the token that opened it."""
+    from mwparserfromhell.parser import tokens as t
+
+    closing = {t.TemplateClose: t.TemplateOpen, t.ArgumentClose: t.ArgumentOpen,
+               t.WikilinkClose: t.WikilinkOpen, t.ExternalLinkClose: t.ExternalLinkOpen,
+               t.HTMLEntityEnd: t.HTMLEntityStart, t.HeadingEnd: t.HeadingStart,
+               t.CommentEnd: t.CommentStart, t.TagCloseSelfclose: t.TagOpenOpen,
+               t.TagCloseClose: t.TagOpenOpen}
+    return t, frozenset(closing.values()), closing
+
+
+def _build(tokens: list, start: int, stop: int):
+    """mwparserfromhell's nodes of tokens[start:stop] (whole nodes), as its parse builds them."""
+    from mwparserfromhell.parser.builder import Builder
+
+    return Builder().build(tokens[start:stop])
+
+
+def _token_structure(tokens: list) -> tuple[dict[int, int], dict[int, list[int]]]:
+    """For each token that opens a node: the index of the token that closes it, and the indexes
+    of its own separators (`|` of a link, `>` and `</` of a tag), paired in one pass with a
+    stack as mwparserfromhell's builder pairs them."""
+    from mwparserfromhell.parser import ParserError
+
+    kinds, opening, closing = _token_kinds()
+    text_kind = kinds.Text
+    ends: dict[int, int] = {}
+    separators: dict[int, list[int]] = {}
+    stack: list[int] = []
+    for i, token in enumerate(tokens):
+        kind = type(token)
+        if kind is text_kind:
+            continue
+        if kind in opening:
+            stack.append(i)
+            separators[i] = []
+        elif kind in closing:
+            if not stack or type(tokens[stack[-1]]) is not closing[kind]:
+                raise ParserError(f"_handle_token() got unexpected {kind.__name__}")
+            ends[stack.pop()] = i
+        elif stack:
+            separators[stack[-1]].append(i)
+        else:
+            raise ParserError(f"_handle_token() got unexpected {kind.__name__}")
+    if stack:
+        raise ParserError(f"{type(tokens[stack[-1]]).__name__} missed a close token")
+    return ends, separators
 
 
 def _is_interlanguage(raw_target: str) -> bool:
@@ -174,16 +263,17 @@ def _plain(markup: str) -> str:
     return " ".join(_STYLE_QUOTES.sub("", markup).split())
 
 
-def markup_links(markup: str, kind: str, site: SiteInfo, names: dict[str, int]) -> list[Link]:
+def markup_links(markup: str, kind: str, site: SiteInfo) -> list[Link]:
     """The article links of a piece of wikitext, found by matching `[[` with `]]` as they nest,
     without a parse (the corpus stage runs this over most of every page); a link nested in a
     file link stands in its caption. No place in the text: the piece is not prose."""
+    title_of = title_parser(site)
     links: list[Link] = []
     stack: list[tuple[int, Title | None]] = []  # after each open `[[`: its target, if a link
     for match in _BRACKETS.finditer(markup):
         if match.group() == "[[":
             target = _LINK_TARGET.match(markup, match.end())
-            stack.append((match.end(), target and parse_title(target.group(), site, names)))
+            stack.append((match.end(), target and title_of(target.group())))
             continue
         if not stack:
             continue
@@ -197,9 +287,9 @@ def markup_links(markup: str, kind: str, site: SiteInfo, names: dict[str, int]) 
     return links
 
 
-def cut_links(pieces: list[Piece], site: SiteInfo, names: dict[str, int]) -> list[Link]:
+def cut_links(pieces: list[Piece], site: SiteInfo) -> list[Link]:
     """The article links of everything the strip cut, with the kind of each piece."""
-    return [link for kind, piece in pieces for link in markup_links(piece, kind, site, names)]
+    return [link for kind, piece in pieces for link in markup_links(piece, kind, site)]
 
 
 def _heading_text(wikicode) -> str:
@@ -246,16 +336,16 @@ def parse_wikitext(wikitext: str, site: SiteInfo, config: TextConfig = TextConfi
 def parse_stripped(stripped: Stripped, site: SiteInfo, config: TextConfig = TextConfig(),
                    deadline: float = float("inf")) -> tuple[tuple[Section, ...], tuple[Link, ...]]:
     """`parse_wikitext` for text that `strip_wikitext` already cleaned."""
-    import mwparserfromhell
+    from mwparserfromhell.parser import Parser
 
     _check(deadline, "stripping")
-    tree = mwparserfromhell.parse(stripped.text, skip_style_tags=True)
+    # The tokenizer mwparserfromhell.parse uses (its C one when built), without the tree.
+    tokens = Parser()._tokenizer.tokenize(stripped.text, 0, True)  # noqa: SLF001
     _check(deadline, "parsing")
-    walker = _Walker(site, deadline)
-    walker.walk(tree.nodes)
+    walker = _Walker(tokens, site, deadline)
+    walker.walk(0, len(tokens))
     sections, prose_links = assemble_sections(walker.sections, config)
-    return sections, prose_links + tuple(walker.captions) + tuple(
-        cut_links(stripped.cut, site, walker.names))
+    return sections, prose_links + tuple(walker.captions) + tuple(cut_links(stripped.cut, site))
 
 
 def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):

@@ -7,7 +7,7 @@ import pytest
 
 from pipeline import linking, spans
 from pipeline.records import SiteInfo
-from pipeline.titles import normalize_title, parse_title
+from pipeline.titles import normalize_title, parse_title, title_parser
 
 GERMAN = SiteInfo("dewiki", "first-letter", ((0, ""), (6, "Datei"), (14, "Kategorie")))
 CASE_SENSITIVE = SiteInfo("wiktionary", "case-sensitive", ((0, ""), (14, "Category")))
@@ -35,6 +35,15 @@ def test_namespaces_come_from_siteinfo():
 
 def test_case_sensitive_wiki_keeps_first_letter():
     assert normalize_title("iPod", CASE_SENSITIVE) == "iPod"
+
+
+def test_title_parser_remembers_each_wiki_apart(sample_site):
+    """The cached parser of one wiki never answers with another wiki's namespaces or case."""
+    for raw in ("kategorie:physik", "Datei:x.jpg", "iPod", "image:Foo.jpg", "fr:Anarchisme"):
+        for site in (sample_site, GERMAN, CASE_SENSITIVE, sample_site):
+            assert title_parser(site)(raw) == parse_title(raw, site), (raw, site.dbname)
+    assert title_parser(GERMAN)("kategorie:physik").namespace == 14
+    assert title_parser(sample_site)("kategorie:physik").namespace == 0
 
 
 def test_substitute_moves_spans_with_their_text():
