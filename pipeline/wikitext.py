@@ -30,14 +30,10 @@ _LINK_TARGET = re.compile(r"[^\[\]{}|\n]*(?=\||\]\])")  # what may follow `[[` i
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # Whitespace that is not already a single space: same result as `\s+` -> " ", far fewer matches.
 _LOOSE_SPACE = re.compile(r"\s{2,}|[^\S ]")
-_CLEANUPS = (
-    (_LOOSE_SPACE, " "),
-    # Brackets emptied by removed templates ("Anarchism ( ; from Greek ...").
-    (re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)"), ""),
-    (re.compile(r"\(\s*[,;:]\s*"), "("),
-    (re.compile(r" +(?=[,.;:!?)])"), ""),
-    (_LOOSE_SPACE, " "),
-)
+# Brackets emptied by removed templates ("Anarchism ( ; from Greek ...").
+_EMPTIED_BRACKETS = re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)")
+_BRACKET_THEN_PUNCTUATION = re.compile(r"\(\s*[,;:]\s*")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" +(?=[,.;:!?)])")
 _LINE_BREAK_TAGS = frozenset({"br", "hr", "p", "div"})
 _DROPPED_TAGS = frozenset({"ref", "references", "math", "table", "gallery", "nowiki"})
 
@@ -115,8 +111,7 @@ class _Walker:
             if kind is kinds.WikilinkOpen:
                 self._wikilink(i, end)
             elif kind is kinds.HeadingStart:
-                heading = _heading_text(_build(tokens, i + 1, end))
-                self.sections.append(_RawSection(heading, token["level"]))
+                self.sections.append(_RawSection(self._heading(i + 1, end), token["level"]))
             elif kind is kinds.HTMLEntityStart:
                 self._text(_build(tokens, i, end + 1).nodes[0].normalize())
             elif kind is kinds.ExternalLinkOpen:
@@ -133,12 +128,27 @@ class _Walker:
         separators = self.separators[opened]
         return (separators[-1] + 1, end) if separators else None
 
-    def _render(self, start: int, stop: int) -> str:
-        """The wikitext of tokens[start:stop], as str() of their nodes gives it."""
+    def _plain(self, start: int, stop: int) -> str | None:
+        """The text of tokens[start:stop] if they are all text (nearly always), else None."""
         tokens, text_kind = self.tokens, self.kinds.Text
+        if stop - start == 1 and type(tokens[start]) is text_kind:
+            return tokens[start]["text"]
         if all(type(token) is text_kind for token in tokens[start:stop]):
             return "".join(token["text"] for token in tokens[start:stop])
-        return str(_build(tokens, start, stop))
+        return None
+
+    def _render(self, start: int, stop: int) -> str:
+        """The wikitext of tokens[start:stop], as str() of their nodes gives it."""
+        plain = self._plain(start, stop)
+        return str(_build(self.tokens, start, stop)) if plain is None else plain
+
+    def _heading(self, start: int, stop: int) -> str:
+        """The text of a heading whose title is tokens[start:stop], as strip_code() shows it
+        (for plain text, that is the text: the newlines it trims do not survive the split)."""
+        plain = self._plain(start, stop)
+        if plain is None:
+            plain = _build(self.tokens, start, stop).strip_code()
+        return _heading_text(plain)
 
     def _text(self, text: str) -> None:
         text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text)) if "'" in text or "<" in text else text
@@ -292,8 +302,8 @@ def cut_links(pieces: list[Piece], site: SiteInfo) -> list[Link]:
     return [link for kind, piece in pieces for link in markup_links(piece, kind, site)]
 
 
-def _heading_text(wikicode) -> str:
-    return " ".join(_STYLE_QUOTES.sub("", wikicode.strip_code()).split())
+def _heading_text(stripped_code: str) -> str:
+    return " ".join(_STYLE_QUOTES.sub("", stripped_code).split())
 
 
 def _paragraphs(text: str, links: list[tuple[int, int, str]]):
@@ -307,9 +317,19 @@ def _paragraphs(text: str, links: list[tuple[int, int, str]]):
 
 
 def _clean_paragraph(text: str, links: list[tuple[int, int, str]]):
+    """Whitespace made single spaces, emptied brackets and spaces before punctuation removed,
+    link spans kept on their words. A pass whose pattern cannot match is not run: the bracket
+    passes need a "(", and the last whitespace pass is needed only if a removal before it could
+    have put two spaces side by side (the first pass leaves no loose whitespace)."""
     spans = [(s, e) for s, e, _ in links]
-    for pattern, replacement in _CLEANUPS:
-        text, spans = span_ops.substitute(text, spans, pattern, replacement)
+    text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
+    spaced = text
+    if "(" in text:
+        text, spans = span_ops.substitute(text, spans, _EMPTIED_BRACKETS, "")
+        text, spans = span_ops.substitute(text, spans, _BRACKET_THEN_PUNCTUATION, "(")
+    text, spans = span_ops.substitute(text, spans, _SPACE_BEFORE_PUNCTUATION, "")
+    if text is not spaced:
+        text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
     text, spans = span_ops.strip(text, spans)
     return text, [(s, e, t) for (s, e), (_, _, t) in zip(spans, links) if e > s]
 

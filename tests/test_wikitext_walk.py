@@ -34,7 +34,7 @@ class TreeWalker:
             elif isinstance(node, n.Wikilink):
                 self._wikilink(node)
             elif isinstance(node, n.Heading):
-                self.sections.append(_RawSection(_heading_text(node.title), node.level))
+                self.sections.append(_RawSection(_heading_text(node.title.strip_code()), node.level))
             elif isinstance(node, n.HTMLEntity):
                 self._text(node.normalize())
             elif isinstance(node, n.ExternalLink):
