@@ -84,6 +84,7 @@ class _Walker:
     def __init__(self, tokens: list, site: SiteInfo, deadline: float):
         self.tokens = tokens
         self.kinds, _, _ = _token_kinds()
+        self.link_markup = _link_markup()
         self.ends, self.separators = _token_structure(tokens)
         self.site = site
         self.title_of = title_parser(site)
@@ -138,9 +139,21 @@ class _Walker:
         return None
 
     def _render(self, start: int, stop: int) -> str:
-        """The wikitext of tokens[start:stop], as str() of their nodes gives it."""
-        plain = self._plain(start, stop)
-        return str(_build(self.tokens, start, stop)) if plain is None else plain
+        """The wikitext of tokens[start:stop], as str() of their nodes gives it: text and link
+        markup (a file caption's links) written out here, anything else by the nodes."""
+        tokens, text_kind, link_markup = self.tokens, self.kinds.Text, self.link_markup
+        if stop - start == 1 and type(tokens[start]) is text_kind:
+            return tokens[start]["text"]
+        parts = []
+        for token in tokens[start:stop]:
+            kind = type(token)
+            if kind is text_kind:
+                parts.append(token["text"])
+            elif kind in link_markup:
+                parts.append(link_markup[kind])
+            else:
+                return str(_build(tokens, start, stop))
+        return "".join(parts)
 
     def _heading(self, start: int, stop: int) -> str:
         """The text of a heading whose title is tokens[start:stop], as strip_code() shows it
@@ -217,6 +230,14 @@ def _token_kinds():
                t.CommentEnd: t.CommentStart, t.TagCloseSelfclose: t.TagOpenOpen,
                t.TagCloseClose: t.TagOpenOpen}
     return t, frozenset(closing.values()), closing
+
+
+@functools.cache
+def _link_markup() -> dict[type, str]:
+    """The wikitext of each link token, as str() of a Wikilink writes it (the tokenizer gives a
+    link at most one separator)."""
+    kinds, _, _ = _token_kinds()
+    return {kinds.WikilinkOpen: "[[", kinds.WikilinkSeparator: "|", kinds.WikilinkClose: "]]"}
 
 
 def _build(tokens: list, start: int, stop: int):
