@@ -342,6 +342,8 @@ def _clean_paragraph(text: str, links: list[tuple[int, int, str]]):
     link spans kept on their words. A pass whose pattern cannot match is not run: the bracket
     passes need a "(", and the last whitespace pass is needed only if a removal before it could
     have put two spaces side by side (the first pass leaves no loose whitespace)."""
+    if not text or text.isspace():  # nearly half the paragraphs: what stood between two breaks
+        return "", []
     spans = [(s, e) for s, e, _ in links]
     text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
     spaced = text
