@@ -34,6 +34,9 @@ _LOOSE_SPACE = re.compile(r"\s{2,}|[^\S ]")
 _EMPTIED_BRACKETS = re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)")
 _BRACKET_THEN_PUNCTUATION = re.compile(r"\(\s*[,;:]\s*")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" +(?=[,.;:!?)])")
+# What those two need somewhere in a text to match at all, found faster than they find nothing.
+_NON_SPACE_WHITESPACE = re.compile(r"[^\S ]")
+_PUNCTUATION_AFTER_SPACE = re.compile(r" [,.;:!?)]")
 _LINE_BREAK_TAGS = frozenset({"br", "hr", "p", "div"})
 _DROPPED_TAGS = frozenset({"ref", "references", "math", "table", "gallery", "nowiki"})
 
@@ -345,16 +348,28 @@ def _clean_paragraph(text: str, links: list[tuple[int, int, str]]):
     if not text or text.isspace():  # nearly half the paragraphs: what stood between two breaks
         return "", []
     spans = [(s, e) for s, e, _ in links]
-    text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
+    if _may_have_loose_space(text):
+        text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
     spaced = text
     if "(" in text:
         text, spans = span_ops.substitute(text, spans, _EMPTIED_BRACKETS, "")
         text, spans = span_ops.substitute(text, spans, _BRACKET_THEN_PUNCTUATION, "(")
-    text, spans = span_ops.substitute(text, spans, _SPACE_BEFORE_PUNCTUATION, "")
+    if _PUNCTUATION_AFTER_SPACE.search(text):
+        text, spans = span_ops.substitute(text, spans, _SPACE_BEFORE_PUNCTUATION, "")
     if text is not spaced:
         text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
     text, spans = span_ops.strip(text, spans)
     return text, [(s, e, t) for (s, e), (_, _, t) in zip(spans, links) if e > s]
+
+
+def _may_have_loose_space(text: str) -> bool:
+    """False only if `_LOOSE_SPACE` cannot match: a printable ASCII text's only whitespace is the
+    space (tabs, line breaks and the other spaces are not printable, or not ASCII)."""
+    if "  " in text:
+        return True
+    if text.isascii() and text.isprintable():
+        return False
+    return _NON_SPACE_WHITESPACE.search(text) is not None
 
 
 def _section_paths(raw_sections: list[_RawSection]) -> list[tuple[str, ...]]:

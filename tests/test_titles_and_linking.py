@@ -105,3 +105,19 @@ def test_inbound_links_of_every_kind_sort_and_come_back_null():
     assert [linking.inbound_row(link) for link in kept[1:]] == [
         {"source_id": 7, "kind": "list", "section": None, "passage": None, "sentence": None},
         {"source_id": 7, "kind": "prose", "section": 1, "passage": 2, "sentence": 3}]
+
+
+def test_loose_space_precheck_never_misses_a_match():
+    """The paragraph cleanup skips its whitespace pass when the cheap check says it cannot
+    match: that must hold for every whitespace character of Unicode, alone or next to a space."""
+    from pipeline.wikitext import _LOOSE_SPACE, _may_have_loose_space
+
+    texts = ["plain ascii text, one space each.", "two  spaces", "caf\u00e9 \u2013 na\u00efve",
+             "zero\u200bwidth", "\x00 control"]
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isspace() or code < 0x80:
+            texts += [f"a{char}b", f"a {char}b", f"a{char} b"]
+    for text in texts:
+        if _LOOSE_SPACE.search(text):
+            assert _may_have_loose_space(text), repr(text)
