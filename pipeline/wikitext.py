@@ -194,8 +194,12 @@ class _Walker:
             return
         section = self.sections[-1]
         start = section.length
-        if text is not None and self._render(*text).strip():
-            self.walk(*text)
+        shown = None if text is None else self._render(*text)
+        if shown and shown.strip():
+            if text[1] - text[0] == 1 and type(self.tokens[text[0]]) is self.kinds.Text:
+                self._text(shown)  # the walk of its one text token
+            else:
+                self.walk(*text)
         else:
             self._text(raw_target.strip().lstrip(":"))
         link_end = section.length
@@ -294,7 +298,9 @@ def is_article_link(title: Title) -> bool:
 
 
 def _plain(markup: str) -> str:
-    return " ".join(_STYLE_QUOTES.sub("", markup).split())
+    if "''" in markup:
+        markup = _STYLE_QUOTES.sub("", markup)
+    return " ".join(markup.split())
 
 
 def markup_links(markup: str, kind: str, site: SiteInfo) -> list[Link]:
@@ -314,7 +320,8 @@ def markup_links(markup: str, kind: str, site: SiteInfo) -> list[Link]:
         start, title = stack.pop()
         if title is None or not is_article_link(title):
             continue
-        in_file = any(t is not None and t.namespace in FILE_NAMESPACES for _, t in stack)
+        in_file = bool(stack) and any(
+            t is not None and t.namespace in FILE_NAMESPACES for _, t in stack)
         target, _, text = markup[start:match.start()].partition("|")
         links.append(Link(title.key, _plain(text) or _plain(target.lstrip(":")),
                           CAPTION if in_file else kind))
@@ -332,12 +339,15 @@ def _heading_text(stripped_code: str) -> str:
 
 def _paragraphs(text: str, links: list[tuple[int, int, str]]):
     """Split section text at blank lines; yield (paragraph text, [(start, end, target)])."""
-    start = 0
     bounds = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [(len(text), len(text))]
-    for cut_start, cut_end in bounds:
-        inside = [(s - start, e - start, t) for s, e, t in links if start <= s and e <= cut_start]
-        yield text[start:cut_start], inside
-        start = cut_end
+    starts = [0] + [cut_end for _, cut_end in bounds[:-1]]
+    inside: list[list[tuple[int, int, str]]] = [[] for _ in bounds]
+    for s, e, t in links:  # a link can only be in the paragraph it starts in
+        i = bisect.bisect_right(starts, s) - 1
+        if e <= bounds[i][0]:
+            inside[i].append((s - starts[i], e - starts[i], t))
+    for start, (cut_start, _), para_links in zip(starts, bounds, inside):
+        yield text[start:cut_start], para_links
 
 
 def _clean_paragraph(text: str, links: list[tuple[int, int, str]]):
