@@ -129,7 +129,7 @@ class _Walker:
 
     def _last_part(self, opened: int, end: int) -> tuple[int, int] | None:
         """The tokens after the last separator of a link (its text), if it has one."""
-        separators = self.separators[opened]
+        separators = self.separators.get(opened, ())
         return (separators[-1] + 1, end) if separators else None
 
     def _plain(self, start: int, stop: int) -> str | None:
@@ -178,11 +178,13 @@ class _Walker:
         section.append(text)
 
     def _wikilink(self, opened: int, end: int) -> None:
-        separators = self.separators[opened]
-        # As the builder reads them: the target ends at the last `|`, the text follows it.
-        title_start = separators[-2] + 1 if len(separators) > 1 else opened + 1
-        raw_target = self._render(title_start, separators[-1] if separators else end)
-        text = self._last_part(opened, end)
+        separators = self.separators.get(opened)
+        if separators is None:  # [[target]]
+            raw_target, text = self._render(opened + 1, end), None
+        else:  # as the builder reads them: the target ends at the last `|`, the text follows
+            title_start = separators[-2] + 1 if len(separators) > 1 else opened + 1
+            raw_target = self._render(title_start, separators[-1])
+            text = (separators[-1] + 1, end)
         title = self.title_of(raw_target)
         if title.interwiki and _is_interlanguage(raw_target):
             return
@@ -203,13 +205,13 @@ class _Walker:
         else:
             self._text(raw_target.strip().lstrip(":"))
         link_end = section.length
-        if is_article_link(title) and link_end > start:
-            section.links.append((start, link_end, title.key))
-            self.trailing_link = (start, link_end, title.key)
+        if link_end > start and is_article_link(title):
+            self.trailing_link = link = (start, link_end, title.key)
+            section.links.append(link)
 
     def _tag(self, opened: int, end: int) -> None:
         tokens = self.tokens
-        separators = self.separators[opened]
+        separators = self.separators.get(opened, ())
         # The name runs to the first attribute or the end of the opening tag.
         name_end = separators[0] if separators else end
         tag = self._render(opened + 1, name_end).strip().lower()
@@ -218,8 +220,9 @@ class _Walker:
         if tag in _LINE_BREAK_TAGS:
             self.sections[-1].append("\n")
         if type(tokens[end]) is self.kinds.TagCloseClose:  # not self-closing: it has contents
-            contents_start = next(s for s in separators if type(tokens[s]) is self.kinds.TagCloseOpen)
-            contents_end = next(s for s in separators if type(tokens[s]) is self.kinds.TagOpenClose)
+            kinds = self.kinds
+            contents_start = next(s for s in separators if type(tokens[s]) is kinds.TagCloseOpen)
+            contents_end = next(s for s in separators if type(tokens[s]) is kinds.TagOpenClose)
             self.walk(contents_start + 1, contents_end)
         if tag in _LINE_BREAK_TAGS:
             self.sections[-1].append("\n")
@@ -256,8 +259,8 @@ def _build(tokens: list, start: int, stop: int):
 
 def _token_structure(tokens: list) -> tuple[dict[int, int], dict[int, list[int]]]:
     """For each token that opens a node: the index of the token that closes it, and the indexes
-    of its own separators (`|` of a link, `>` and `</` of a tag), paired in one pass with a
-    stack as mwparserfromhell's builder pairs them."""
+    of its own separators (`|` of a link, `>` and `</` of a tag) if it has any, paired in one
+    pass with a stack as mwparserfromhell's builder pairs them."""
     from mwparserfromhell.parser import ParserError
 
     kinds, opening, closing = _token_kinds()
@@ -271,13 +274,12 @@ def _token_structure(tokens: list) -> tuple[dict[int, int], dict[int, list[int]]
             continue
         if kind in opening:
             stack.append(i)
-            separators[i] = []
         elif kind in closing:
             if not stack or type(tokens[stack[-1]]) is not closing[kind]:
                 raise ParserError(f"_handle_token() got unexpected {kind.__name__}")
             ends[stack.pop()] = i
         elif stack:
-            separators[stack[-1]].append(i)
+            separators.setdefault(stack[-1], []).append(i)
         else:
             raise ParserError(f"_handle_token() got unexpected {kind.__name__}")
     if stack:
