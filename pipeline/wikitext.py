@@ -12,6 +12,7 @@ import dataclasses
 import functools
 import re
 import time
+from html.entities import name2codepoint as _NAMED_ENTITIES
 
 from pipeline import spans as span_ops
 from pipeline.records import Link, Section, SiteInfo
@@ -75,7 +76,76 @@ def _check(deadline: float, stage: str) -> None:
         raise ParseTimeout(f"page took longer than its parse budget (while {stage})")
 
 
-class _Walker:
+class _Flattener:
+    """What both readers of the stripped text build: sections of plain text with link spans,
+    and the links of file captions. A reader calls `_text`, `_link`, `_heading` and `_tag`."""
+
+    def __init__(self, site: SiteInfo, deadline: float):
+        self.site = site
+        self.title_of = title_parser(site)
+        self.deadline = deadline
+        self.sections = [_RawSection("", 0)]
+        self.captions: list[Link] = []  # links in the captions of files shown in the text
+        self.trailing_link: tuple[int, int, str] | None = None
+        self.visited = 0
+
+    def _count_node(self) -> None:
+        self.visited += 1
+        if self.visited % 2000 == 0:
+            _check(self.deadline, "walking the parse tree")
+
+    def _text(self, text: str) -> None:
+        text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text)) if "'" in text or "<" in text else text
+        section = self.sections[-1]
+        if self.trailing_link is not None:
+            start, end, target = self.trailing_link
+            trail = _LINK_TRAIL.match(text)
+            if trail and section.length == end:
+                section.links[-1] = (start, end + trail.end(), target)
+            self.trailing_link = None
+        section.append(text)
+
+    def _link(self, raw_target: str, shown: str | None, text) -> None:
+        """A wikilink: its target and the wikitext of its text (None without a `|`), as written;
+        `text` is where the reader finds that text, for `_walk_text`."""
+        title = self.title_of(raw_target)
+        if title.interwiki and _is_interlanguage(raw_target):
+            return
+        if title.namespace in FILE_NAMESPACES:
+            if shown is not None:
+                self.captions += markup_links(shown, CAPTION, self.site)
+            return
+        if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
+            return
+        section = self.sections[-1]
+        start = section.length
+        if shown and shown.strip():
+            self._walk_text(text, shown)
+        else:
+            self._text(raw_target.strip().lstrip(":"))
+        link_end = section.length
+        if link_end > start and is_article_link(title):
+            self.trailing_link = link = (start, link_end, title.key)
+            section.links.append(link)
+
+    def _walk_text(self, text, shown: str) -> None:
+        raise NotImplementedError
+
+    def _heading(self, plain_title: str, level: int) -> None:
+        self.sections.append(_RawSection(_heading_text(plain_title), level))
+
+    def _tag(self, name: str, walk_contents) -> None:
+        """A tag `name` (stripped, lower-cased); `walk_contents()` walks what it holds."""
+        if name in _DROPPED_TAGS:
+            return
+        if name in _LINE_BREAK_TAGS:
+            self.sections[-1].append("\n")
+        walk_contents()
+        if name in _LINE_BREAK_TAGS:
+            self.sections[-1].append("\n")
+
+
+class _Walker(_Flattener):
     """Flattens mwparserfromhell's token stream into sections of plain text with link spans.
 
     It reads the tokens of the C tokenizer the way mwparserfromhell's builder does, without
@@ -85,17 +155,11 @@ class _Walker:
     """
 
     def __init__(self, tokens: list, site: SiteInfo, deadline: float):
+        super().__init__(site, deadline)
         self.tokens = tokens
         self.kinds, _, _ = _token_kinds()
         self.link_markup = _link_markup()
         self.ends, self.separators = _token_structure(tokens)
-        self.site = site
-        self.title_of = title_parser(site)
-        self.deadline = deadline
-        self.sections = [_RawSection("", 0)]
-        self.captions: list[Link] = []  # links in the captions of files shown in the text
-        self.trailing_link: tuple[int, int, str] | None = None
-        self.visited = 0
 
     def walk(self, start: int, stop: int) -> None:
         """The nodes whose tokens are tokens[start:stop]."""
@@ -115,7 +179,7 @@ class _Walker:
             if kind is kinds.WikilinkOpen:
                 self._wikilink(i, end)
             elif kind is kinds.HeadingStart:
-                self.sections.append(_RawSection(self._heading(i + 1, end), token["level"]))
+                self._heading(self._heading_title(i + 1, end), token["level"])
             elif kind is kinds.HTMLEntityStart:
                 self._text(_build(tokens, i, end + 1).nodes[0].normalize())
             elif kind is kinds.ExternalLinkOpen:
@@ -123,7 +187,7 @@ class _Walker:
                 if title is not None and self._render(*title):
                     self.walk(*title)
             elif kind is kinds.TagOpenOpen:
-                self._tag(i, end)
+                self._tag_tokens(i, end)
             # Templates, arguments and comments left by broken markup carry no article text.
             i = end + 1
 
@@ -158,74 +222,229 @@ class _Walker:
                 return str(_build(tokens, start, stop))
         return "".join(parts)
 
-    def _heading(self, start: int, stop: int) -> str:
-        """The text of a heading whose title is tokens[start:stop], as strip_code() shows it
-        (for plain text, that is the text: the newlines it trims do not survive the split)."""
+    def _heading_title(self, start: int, stop: int) -> str:
+        """The title of a heading, tokens[start:stop], as strip_code() shows it (for plain
+        text, that is the text: the newlines it trims do not survive `_heading_text`)."""
         plain = self._plain(start, stop)
-        if plain is None:
-            plain = _build(self.tokens, start, stop).strip_code()
-        return _heading_text(plain)
-
-    def _text(self, text: str) -> None:
-        text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text)) if "'" in text or "<" in text else text
-        section = self.sections[-1]
-        if self.trailing_link is not None:
-            start, end, target = self.trailing_link
-            trail = _LINK_TRAIL.match(text)
-            if trail and section.length == end:
-                section.links[-1] = (start, end + trail.end(), target)
-            self.trailing_link = None
-        section.append(text)
+        return _build(self.tokens, start, stop).strip_code() if plain is None else plain
 
     def _wikilink(self, opened: int, end: int) -> None:
         separators = self.separators.get(opened)
         if separators is None:  # [[target]]
-            raw_target, text = self._render(opened + 1, end), None
-        else:  # as the builder reads them: the target ends at the last `|`, the text follows
-            title_start = separators[-2] + 1 if len(separators) > 1 else opened + 1
-            raw_target = self._render(title_start, separators[-1])
-            text = (separators[-1] + 1, end)
-        title = self.title_of(raw_target)
-        if title.interwiki and _is_interlanguage(raw_target):
+            self._link(self._render(opened + 1, end), None, None)
             return
-        if title.namespace in FILE_NAMESPACES:
-            if text is not None:
-                self.captions += markup_links(self._render(*text), CAPTION, self.site)
-            return
-        if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
-            return
-        section = self.sections[-1]
-        start = section.length
-        shown = None if text is None else self._render(*text)
-        if shown and shown.strip():
-            if text[1] - text[0] == 1 and type(self.tokens[text[0]]) is self.kinds.Text:
-                self._text(shown)  # the walk of its one text token
-            else:
-                self.walk(*text)
-        else:
-            self._text(raw_target.strip().lstrip(":"))
-        link_end = section.length
-        if link_end > start and is_article_link(title):
-            self.trailing_link = link = (start, link_end, title.key)
-            section.links.append(link)
+        # As the builder reads them: the target ends at the last `|`, the text follows it.
+        title_start = separators[-2] + 1 if len(separators) > 1 else opened + 1
+        text = (separators[-1] + 1, end)
+        self._link(self._render(title_start, separators[-1]), self._render(*text), text)
 
-    def _tag(self, opened: int, end: int) -> None:
-        tokens = self.tokens
+    def _walk_text(self, text: tuple[int, int], shown: str) -> None:
+        if text[1] - text[0] == 1 and type(self.tokens[text[0]]) is self.kinds.Text:
+            self._text(shown)  # the walk of its one text token
+        else:
+            self.walk(*text)
+
+    def _tag_tokens(self, opened: int, end: int) -> None:
+        tokens, kinds = self.tokens, self.kinds
         separators = self.separators.get(opened, ())
         # The name runs to the first attribute or the end of the opening tag.
-        name_end = separators[0] if separators else end
-        tag = self._render(opened + 1, name_end).strip().lower()
-        if tag in _DROPPED_TAGS:
-            return
-        if tag in _LINE_BREAK_TAGS:
-            self.sections[-1].append("\n")
-        if type(tokens[end]) is self.kinds.TagCloseClose:  # not self-closing: it has contents
-            kinds = self.kinds
-            contents_start = next(s for s in separators if type(tokens[s]) is kinds.TagCloseOpen)
-            contents_end = next(s for s in separators if type(tokens[s]) is kinds.TagOpenClose)
-            self.walk(contents_start + 1, contents_end)
-        if tag in _LINE_BREAK_TAGS:
-            self.sections[-1].append("\n")
+        name = self._render(opened + 1, separators[0] if separators else end).strip().lower()
+
+        def walk_contents() -> None:
+            if type(tokens[end]) is kinds.TagCloseClose:  # not self-closing: it has contents
+                kind_at = [(type(tokens[s]), s) for s in separators]
+                contents_start = next(s for kind, s in kind_at if kind is kinds.TagCloseOpen)
+                contents_end = next(s for kind, s in kind_at if kind is kinds.TagOpenClose)
+                self.walk(contents_start + 1, contents_end)
+
+        self._tag(name, walk_contents)
+
+
+class _NotPlain(Exception):
+    """The page holds markup that only mwparserfromhell's tokenizer reads right."""
+
+
+# What the plain reader reads itself (and where it looks next), and what it leaves to the
+# tokenizer: anything else, and anything where the tokenizer has rules of its own.
+_PLAIN_NEXT = re.compile(r"[\[\]<>&=]")  # one character class: the regex engine skips to it fast
+_PLAIN_LINK_TARGET = re.compile(r"([^\[\]{}<>|\n&]+)(\||\]\])")
+_PLAIN_LINK_TEXT = re.compile(r"([^\[\]<>&=]*)\]\]")
+_PLAIN_TAG = re.compile(r"<(/?)([a-z]+)( ?/)?>")
+_PLAIN_TAGS = frozenset(
+    "sub sup small big span blockquote code s u center tt div ol ul li em strong".split())
+_PLAIN_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
+_PLAIN_HEADING = re.compile(r"(={2,6})([^=\n\[\]{}<>&]+)\1(?=[ \t]*(?:\n|\Z))")
+_LINE_START_MARKUP = ("*", "#", ";", ":", "----")  # lists and rules, which the strip cut
+_LINE_START_MARKUP_INSIDE = re.compile(r"\n(?:[*#;:]|----)")
+_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_SPACE_DIGIT_OR_EQUALS = frozenset(" \t\n0123456789=")
+_PLAIN_DEPTH = 8  # the tokenizer gives up on deep nesting; the plain reader leaves it to it
+
+
+@functools.cache
+def _uri_schemes() -> frozenset[str]:
+    from mwparserfromhell.definitions import URI_SCHEMES
+
+    return frozenset(scheme.lower() for scheme in URI_SCHEMES)
+
+
+def _may_need_the_tokenizer(text: str) -> bool:
+    """Markup the plain reader never reads: templates or tables left by broken markup, lists,
+    and anything that could be a free external link (a URI scheme, or an end of one, before a
+    colon, in any case; or `://`)."""
+    if "{" in text or "}" in text or "://" in text or text.startswith(_LINE_START_MARKUP):
+        return True
+    if _LINE_START_MARKUP_INSIDE.search(text):
+        return True
+    schemes = _uri_schemes()
+    colon = text.find(":")
+    while colon >= 0:
+        start = colon
+        while start > 0 and text[start - 1] in _SCHEME_CHARS:
+            start -= 1
+        word = text[start:colon].lower()
+        if any(word[i:] in schemes for i in range(len(word))):
+            return True
+        colon = text.find(":", colon + 1)
+    return False
+
+
+def _is_plain_text(source: str, at: int, markup: str, closer: str | None) -> bool:
+    """Whether the tokenizer reads this markup character as text: an `&` that starts no entity,
+    a `<` before a space, digit or `=` ("A < B"), and outside links and tags a lone bracket
+    ("[t]he") or `>` (a `[` before `//` could open an external link)."""
+    if markup == "&":
+        return _PLAIN_ENTITY.match(source, at) is None and source[at + 1:at + 2] != "#"
+    if markup == "<":
+        return source[at + 1:at + 2] in _SPACE_DIGIT_OR_EQUALS
+    if markup in ("[", "]", ">") and closer is None:
+        return source[at + 1:at + 3] != "//"
+    return False
+
+
+class _PlainReader(_Flattener):
+    """Reads stripped wikitext that holds only text, wikilinks, plain headings, a few bare tags
+    and named entities (most pages), giving what the token walk gives, without the tokenizer:
+    tokenizing and walking the tokens cost several times more. Anything else raises
+    `_NotPlain`, and the page goes to the tokenizer. tests/test_wikitext_walk.py holds it to
+    the token walk on every sample page and on random markup."""
+
+    def __init__(self, text: str, site: SiteInfo, deadline: float):
+        super().__init__(site, deadline)
+        self.source = text
+        self.depth = 0
+
+    def read(self) -> None:
+        if _may_need_the_tokenizer(self.source):
+            raise _NotPlain
+        self._scan(0, None, True)
+
+    def _scan(self, pos: int, closer: str | None, emit: bool) -> int:
+        """Reads from `pos` up to `closer` (`]]`, `</tag>`, or None: the end of the text) and
+        returns where it ends; `emit`: whether what it reads goes into the sections."""
+        if self.depth > _PLAIN_DEPTH:
+            raise _NotPlain
+        self.depth += 1
+        source, search = self.source, _PLAIN_NEXT.search
+        text_start = pos
+        while True:
+            self._count_node()
+            found = search(source, pos)
+            if found is None:
+                if closer is not None:
+                    raise _NotPlain  # unclosed: the tokenizer reads it as text
+                self._run(text_start, len(source), emit)
+                self.depth -= 1
+                return len(source)
+            at, markup = found.start(), found.group()
+            if markup == "[" or markup == "]":
+                if source[at + 1:at + 2] == markup:
+                    markup += markup
+            elif markup == "=" and at and source[at - 1] != "\n":
+                pos = found.end()  # only a line start can open a heading
+                continue
+            if _is_plain_text(source, at, markup, closer):
+                pos = found.end()  # the tokenizer keeps it in the text around it
+                continue
+            self._run(text_start, at, emit)
+            if markup == "[[":
+                pos = self._wikilink(at, emit)
+            elif markup == "<":
+                tag = _PLAIN_TAG.match(source, at)
+                if tag is None:
+                    raise _NotPlain
+                slash, name, self_closing = tag.groups()
+                if slash:
+                    if self_closing or closer != f"</{name}>":
+                        raise _NotPlain
+                    self.depth -= 1
+                    return tag.end()
+                pos = self._tag_at(tag, name, self_closing, emit)
+            elif markup == "&":
+                entity = _PLAIN_ENTITY.match(source, at)
+                codepoint = entity and _NAMED_ENTITIES.get(entity.group(1))
+                if codepoint is None:  # numeric, or a name the tokenizer may know and Python not
+                    raise _NotPlain
+                if emit:
+                    self._text(chr(codepoint))
+                pos = entity.end()
+            elif markup == "=":  # at a line start
+                heading = _PLAIN_HEADING.match(source, at)
+                if heading is None or closer is not None:
+                    raise _NotPlain
+                if emit:
+                    self._heading(heading.group(2), len(heading.group(1)))
+                pos = heading.end()
+            elif markup == "]]" and closer == "]]":
+                self.depth -= 1
+                return at + 2
+            else:  # a stray `]]`, or a bracket inside a link or tag
+                raise _NotPlain
+            text_start = pos
+
+    def _run(self, start: int, stop: int, emit: bool) -> None:
+        if emit and stop > start:
+            self._text(self.source[start:stop])
+
+    def _wikilink(self, at: int, emit: bool) -> int:
+        target = _PLAIN_LINK_TARGET.match(self.source, at + 2)
+        if target is None or target.group(1).isspace():
+            raise _NotPlain
+        raw_target = target.group(1)
+        if target.group(2) == "]]":
+            if emit:
+                self._link(raw_target, None, None)
+            return target.end()
+        text_start = target.end()
+        simple = _PLAIN_LINK_TEXT.match(self.source, text_start)
+        if simple is not None:  # nearly always: text alone, which the scan reads as one run
+            if emit:
+                self._link(raw_target, simple.group(1), None)
+            return simple.end()
+        end = self._scan(text_start, "]]", False)  # where it ends, and that it is plain
+        if emit:
+            self._link(raw_target, self.source[text_start:end - 2], text_start)
+        return end
+
+    def _walk_text(self, text_start: int | None, shown: str) -> None:
+        if text_start is None:
+            self._text(shown)
+        else:
+            self._scan(text_start, "]]", True)
+
+    def _tag_at(self, tag: re.Match[str], name: str, self_closing: str | None, emit: bool) -> int:
+        if name == "br":  # closes itself, written `<br>` or `<br/>`
+            if emit:
+                self._tag(name, lambda: None)
+            return tag.end()
+        if self_closing or name not in _PLAIN_TAGS:
+            raise _NotPlain
+        closer = f"</{name}>"
+        if not emit:
+            return self._scan(tag.end(), closer, False)
+        ends: list[int] = []
+        self._tag(name, lambda: ends.append(self._scan(tag.end(), closer, True)))
+        return ends[0]
 
 
 @functools.cache
@@ -406,16 +625,25 @@ def parse_wikitext(wikitext: str, site: SiteInfo, config: TextConfig = TextConfi
 def parse_stripped(stripped: Stripped, site: SiteInfo, config: TextConfig = TextConfig(),
                    deadline: float = float("inf")) -> tuple[tuple[Section, ...], tuple[Link, ...]]:
     """`parse_wikitext` for text that `strip_wikitext` already cleaned."""
+    _check(deadline, "stripping")
+    try:
+        walker: _Flattener = _PlainReader(stripped.text, site, deadline)
+        walker.read()
+    except _NotPlain:
+        walker = _token_walk(stripped.text, site, deadline)
+    sections, prose_links = assemble_sections(walker.sections, config)
+    return sections, prose_links + tuple(walker.captions) + tuple(cut_links(stripped.cut, site))
+
+
+def _token_walk(text: str, site: SiteInfo, deadline: float) -> _Walker:
     from mwparserfromhell.parser import Parser
 
-    _check(deadline, "stripping")
     # The tokenizer mwparserfromhell.parse uses (its C one when built), without the tree.
-    tokens = Parser()._tokenizer.tokenize(stripped.text, 0, True)  # noqa: SLF001
+    tokens = Parser()._tokenizer.tokenize(text, 0, True)  # noqa: SLF001
     _check(deadline, "parsing")
     walker = _Walker(tokens, site, deadline)
     walker.walk(0, len(tokens))
-    sections, prose_links = assemble_sections(walker.sections, config)
-    return sections, prose_links + tuple(walker.captions) + tuple(cut_links(stripped.cut, site))
+    return walker
 
 
 def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):

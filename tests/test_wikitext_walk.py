@@ -1,8 +1,17 @@
-"""The walk over mwparserfromhell's token stream (pipeline.wikitext) against the walk over the
-node tree that mwparserfromhell.parse builds from the same tokens (the walker the project used
-before; kept here only, as the reference): on every sample article and on markup the sample
-lacks, both must give the same sections, text, link spans and caption links."""
+"""The two readers of stripped wikitext in pipeline.wikitext, each against a reference, on every
+sample article and on markup the sample lacks: they must give the same sections, text, link
+spans and caption links.
+
+- The walk over mwparserfromhell's token stream against the walk over the node tree that
+  mwparserfromhell.parse builds from the same tokens (the walker the project used before; kept
+  here only, as the reference).
+- The plain reader (no tokenizer, for pages of text, links, plain headings, bare tags and named
+  entities) against that token walk, also on thousands of random mixes of markup.
+"""
 from __future__ import annotations
+
+import random
+from html.entities import name2codepoint
 
 import pytest
 
@@ -11,7 +20,8 @@ from pipeline.records import Link, RawPage
 from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, parse_title
 from pipeline.wikitext import (
     _LINE_BREAK_TAGS, _DROPPED_TAGS, _LINK_TRAIL, _STRAY_TAG, _STYLE_QUOTES, _heading_text,
-    _is_interlanguage, _RawSection, _Walker, is_article_link, markup_links)
+    _is_interlanguage, _NotPlain, _PlainReader, _RawSection, _token_walk, _Walker,
+    is_article_link, markup_links)
 from pipeline.wikitext_strip import strip_wikitext
 from schemas.corpus import CAPTION
 
@@ -143,3 +153,93 @@ MARKUP_THE_SAMPLE_LACKS = [
 def test_token_walk_equals_tree_walk_on_markup_the_sample_lacks(text, sample_site):
     ours, reference = walks(text, sample_site)
     assert ours == reference
+
+
+def plain_read(text: str, site):
+    """The plain reader's result, or None when it leaves the text to the tokenizer."""
+    reader = _PlainReader(text, site, float("inf"))
+    try:
+        reader.read()
+    except _NotPlain:
+        return None
+    return _flat(reader)
+
+
+def test_plain_reader_equals_token_walk_on_every_sample_article(sample_pages, sample_site):
+    read = 0
+    for page in sample_pages:
+        if not isinstance(page, RawPage):
+            continue
+        fields = page_fields(page.xml)
+        if fields.namespace != 0 or fields.redirect is not None:
+            continue
+        text = strip_wikitext(fields.text).text
+        plain = plain_read(text, sample_site)
+        if plain is not None:
+            assert plain == _flat(_token_walk(text, sample_site, float("inf"))), fields.title
+            read += 1
+    assert read >= 60  # of 104: the fast path is the usual one, or it is not worth having
+
+
+# Pieces of markup: lone markup characters, which the plain reader reads as text or leaves to the
+# tokenizer by context; text and whole constructs, which it reads; and what it always leaves to
+# the tokenizer, drawn rarely so that both paths run often.
+LONE_MARKUP = ["[[", "]]", "[", "]", "|", "<", ">", "&", ";", "=", "==", ":", "//", "'"]
+SNIPPETS = [
+    "\n", "\n\n", " ", "a", "Dog", "cat", "''", "'''b'''", "Note:", "&nbsp;", "&amp;",
+    "&Auml;", "<sub>x</sub>", "<br>", "<br/>", "<br />", "<div>a\n\nb</div>", "<li>x</li>",
+    "<span>[[Dog|d]]s</span>", "<blockquote>q <sub>2</sub></blockquote>", "== H ==\n",
+    "\n== H ==\n", "\n=== H ===  \n", "\n== [H] ==\n", "[[Dog]]", "[[dog|dogs]]", "[[Dog|]]",
+    "[[Dog#Part|p]]", "[[Dog|a|b]]", "[[File:x.jpg|thumb|cap [[Cat]] x]]", "[[Image:y.png]]",
+    "[[fr:Chien]]", "[[Category:X]]", "[[:Category:X]]", "[[wikt:dog|dog]]",
+    "[[Dog|a [[Cat]] b]]", "[[Dog|b<sub>2</sub>]]", "[[Dog|x&nbsp;y]]", "[[Dog|a\nb]]", "s",
+    "A < B", "x > y", "<5", "[t]he", "AT&T", "&T", "\u00e9", "\u2028", "\t", "~~~~", "__TOC__",
+]
+REFUSED = [
+    "http://x.org", "mailto:me", "News:", "xmailto:", "&#233;", "&#x3b1;", "&apos;", "&bogus;",
+    "<b>", "</b>", "<Sub>", "<span/>", "<sub>", "</sub>", "</br>", "<div>", "</li>", "<!--",
+    "-->", "[//x.org y]", "[http://x.org y]", "[[AT&amp;T]]", "[[ ]]", "[[Dog|a\n== H ==\nb]]",
+    "\n== H ==x\n", "\n= H =\n", "\n== H ===\n", "\n======= H =======\n", "\n=", "{{", "}}",
+    "*", "#", "\n*", "\n#", "\n:", "\n;", "\n----",
+]
+
+
+def _random_markup(count: int, seed: int = 16) -> list[str]:
+    rng = random.Random(seed)
+
+    def piece() -> str:
+        draw = rng.random()
+        return rng.choice(REFUSED if draw < 0.02 else LONE_MARKUP if draw < 0.12 else SNIPPETS)
+
+    return ["".join(piece() for _ in range(rng.randrange(1, 25))) for _ in range(count)]
+
+
+def test_plain_reader_equals_token_walk_on_random_markup(sample_site):
+    read = refused = 0
+    for text in _random_markup(4000):
+        plain = plain_read(text, sample_site)
+        if plain is None:
+            refused += 1
+            continue
+        assert plain == _flat(_token_walk(text, sample_site, float("inf"))), repr(text)
+        read += 1
+    assert read > 400 and refused > 400  # both paths taken, many times
+
+
+@pytest.mark.parametrize("text", MARKUP_THE_SAMPLE_LACKS)
+def test_plain_reader_on_markup_the_sample_lacks(text, sample_site):
+    plain = plain_read(text, sample_site)
+    if plain is not None:
+        assert plain == _flat(_token_walk(text, sample_site, float("inf")))
+
+
+def test_named_entities_are_those_the_tokenizer_knows():
+    """The plain reader decodes `&name;` by Python's table; the tokenizer must read every one
+    of those names as an entity too (else it leaves the text as written)."""
+    from mwparserfromhell.parser import Parser
+    from mwparserfromhell.parser import tokens as t
+
+    for name in name2codepoint:
+        tokens = Parser()._tokenizer.tokenize(f"a &{name}; b", 0, True)  # noqa: SLF001
+        assert [type(token) for token in tokens][1:4] == [
+            t.HTMLEntityStart, t.Text, t.HTMLEntityEnd], name
