@@ -267,9 +267,10 @@ class _NotPlain(Exception):
 # What the plain reader reads itself (and where it looks next), and what it leaves to the
 # tokenizer: anything else, and anything where the tokenizer has rules of its own.
 _PLAIN_NEXT = re.compile(r"[\[\]<>&=]")  # one character class: the regex engine skips to it fast
-_PLAIN_LINK_TARGET = re.compile(r"([^\[\]{}<>|\n&]+)(\||\]\])")
+# A target as written (entities and all: the token walk renders the target back to its source).
+_PLAIN_LINK_TARGET = re.compile(r"([^\[\]{}<>|\n]+)(\||\]\])")
 _PLAIN_LINK_TEXT = re.compile(r"([^\[\]<>&=]*)\]\]")
-_PLAIN_TAG = re.compile(r"<(/?)([a-z]+)( ?/)?>")
+_PLAIN_TAG = re.compile(r'<(/?)([a-z]+)((?: [a-z-]+="[^"<>{}\[\]|&\n=]*")*)( ?/)?>')
 _PLAIN_TAGS = frozenset(
     "sub sup small big span blockquote code s u center tt div ol ul li em strong".split())
 _PLAIN_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
@@ -311,13 +312,13 @@ def _may_need_the_tokenizer(text: str) -> bool:
 
 def _is_plain_text(source: str, at: int, markup: str, closer: str | None) -> bool:
     """Whether the tokenizer reads this markup character as text: an `&` that starts no entity,
-    a `<` before a space, digit or `=` ("A < B"), and outside links and tags a lone bracket
-    ("[t]he") or `>` (a `[` before `//` could open an external link)."""
+    a `<` before a space, digit or `=` ("A < B"), and outside links a lone bracket ("[t]he")
+    or `>` (a `[` before `//` could open an external link)."""
     if markup == "&":
         return _PLAIN_ENTITY.match(source, at) is None and source[at + 1:at + 2] != "#"
     if markup == "<":
         return source[at + 1:at + 2] in _SPACE_DIGIT_OR_EQUALS
-    if markup in ("[", "]", ">") and closer is None:
+    if markup in ("[", "]", ">") and closer != "]]":
         return source[at + 1:at + 3] != "//"
     return False
 
@@ -373,9 +374,9 @@ class _PlainReader(_Flattener):
                 tag = _PLAIN_TAG.match(source, at)
                 if tag is None:
                     raise _NotPlain
-                slash, name, self_closing = tag.groups()
+                slash, name, attributes, self_closing = tag.groups()
                 if slash:
-                    if self_closing or closer != f"</{name}>":
+                    if attributes or self_closing or closer != f"</{name}>":
                         raise _NotPlain
                     self.depth -= 1
                     return tag.end()

@@ -194,11 +194,15 @@ SNIPPETS = [
     "[[fr:Chien]]", "[[Category:X]]", "[[:Category:X]]", "[[wikt:dog|dog]]",
     "[[Dog|a [[Cat]] b]]", "[[Dog|b<sub>2</sub>]]", "[[Dog|x&nbsp;y]]", "[[Dog|a\nb]]", "s",
     "A < B", "x > y", "<5", "[t]he", "AT&T", "&T", "\u00e9", "\u2028", "\t", "~~~~", "__TOC__",
+    "[[AT&amp;T]]", "[[Lewis & Clark]]", "[[35&nbsp;mm]]s", '<div class="a b">x\n\ny</div>',
+    '<ol start="4"><li>a [b]</li></ol>', '<span style="a:b" id="c">d</span>',
+    "<blockquote>[T]he [[Dog]]</blockquote>",
 ]
 REFUSED = [
     "http://x.org", "mailto:me", "News:", "xmailto:", "&#233;", "&#x3b1;", "&apos;", "&bogus;",
     "<b>", "</b>", "<Sub>", "<span/>", "<sub>", "</sub>", "</br>", "<div>", "</li>", "<!--",
-    "-->", "[//x.org y]", "[http://x.org y]", "[[AT&amp;T]]", "[[ ]]", "[[Dog|a\n== H ==\nb]]",
+    "-->", "[//x.org y]", "[http://x.org y]", "[[ ]]", '<div class=x>', '<span a="{">',
+    '</span x="y">', "[[Dog|a\n== H ==\nb]]",
     "\n== H ==x\n", "\n= H =\n", "\n== H ===\n", "\n======= H =======\n", "\n=", "{{", "}}",
     "*", "#", "\n*", "\n#", "\n:", "\n;", "\n----",
 ]
