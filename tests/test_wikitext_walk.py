@@ -1,6 +1,6 @@
-"""The two readers of stripped wikitext in pipeline.wikitext, each against a reference, on every
-sample article and on markup the sample lacks: they must give the same sections, text, link
-spans and caption links.
+"""The two readers of stripped wikitext (pipeline.wikitext_tokens, pipeline.wikitext_plain), each
+against a reference, on every sample article and on markup the sample lacks: they must give the
+same sections, text, link spans and caption links.
 
 - The walk over mwparserfromhell's token stream against the walk over the node tree that
   mwparserfromhell.parse builds from the same tokens (the walker the project used before; kept
@@ -18,10 +18,11 @@ import pytest
 from pipeline.parse_page import page_fields
 from pipeline.records import Link, RawPage
 from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, parse_title
-from pipeline.wikitext import (
-    _LINE_BREAK_TAGS, _DROPPED_TAGS, _LINK_TRAIL, _STRAY_TAG, _STYLE_QUOTES, _heading_text,
-    _is_interlanguage, _NotPlain, _PlainReader, _RawSection, _token_walk, _Walker,
-    is_article_link, markup_links)
+from pipeline.wikitext_flatten import (
+    _DROPPED_TAGS, _LINE_BREAK_TAGS, _LINK_TRAIL, _STRAY_TAG, _STYLE_QUOTES, RawSection,
+    _is_interlanguage, heading_text, is_article_link, markup_links)
+from pipeline.wikitext_plain import NotPlain, PlainReader
+from pipeline.wikitext_tokens import TokenWalker, token_walk
 from pipeline.wikitext_strip import strip_wikitext
 from schemas.corpus import CAPTION
 
@@ -31,7 +32,7 @@ class TreeWalker:
 
     def __init__(self, site):
         self.site = site
-        self.sections = [_RawSection("", 0)]
+        self.sections = [RawSection("", 0)]
         self.captions: list[Link] = []
         self.trailing_link = None
 
@@ -44,7 +45,7 @@ class TreeWalker:
             elif isinstance(node, n.Wikilink):
                 self._wikilink(node)
             elif isinstance(node, n.Heading):
-                self.sections.append(_RawSection(_heading_text(node.title.strip_code()), node.level))
+                self.sections.append(RawSection(heading_text(node.title.strip_code()), node.level))
             elif isinstance(node, n.HTMLEntity):
                 self._text(node.normalize())
             elif isinstance(node, n.ExternalLink):
@@ -108,14 +109,14 @@ def walks(text: str, site):
     from mwparserfromhell.parser import Parser
 
     tokens = Parser()._tokenizer.tokenize(text, 0, True)  # noqa: SLF001
-    ours = _Walker(tokens, site, float("inf"))
+    ours = TokenWalker(tokens, site, float("inf"))
     ours.walk(0, len(tokens))
     reference = TreeWalker(site)
     reference.walk(mwparserfromhell.parse(text, skip_style_tags=True).nodes)
     return _flat(ours), _flat(reference)
 
 
-def test_token_walk_equals_tree_walk_on_every_sample_article(sample_pages, sample_site):
+def testtoken_walk_equals_tree_walk_on_every_sample_article(sample_pages, sample_site):
     compared = links = 0
     for page in sample_pages:
         if not isinstance(page, RawPage):
@@ -150,22 +151,22 @@ MARKUP_THE_SAMPLE_LACKS = [
 
 
 @pytest.mark.parametrize("text", MARKUP_THE_SAMPLE_LACKS)
-def test_token_walk_equals_tree_walk_on_markup_the_sample_lacks(text, sample_site):
+def testtoken_walk_equals_tree_walk_on_markup_the_sample_lacks(text, sample_site):
     ours, reference = walks(text, sample_site)
     assert ours == reference
 
 
 def plain_read(text: str, site):
     """The plain reader's result, or None when it leaves the text to the tokenizer."""
-    reader = _PlainReader(text, site, float("inf"))
+    reader = PlainReader(text, site, float("inf"))
     try:
         reader.read()
-    except _NotPlain:
+    except NotPlain:
         return None
     return _flat(reader)
 
 
-def test_plain_reader_equals_token_walk_on_every_sample_article(sample_pages, sample_site):
+def test_plain_reader_equalstoken_walk_on_every_sample_article(sample_pages, sample_site):
     read = 0
     for page in sample_pages:
         if not isinstance(page, RawPage):
@@ -176,7 +177,7 @@ def test_plain_reader_equals_token_walk_on_every_sample_article(sample_pages, sa
         text = strip_wikitext(fields.text).text
         plain = plain_read(text, sample_site)
         if plain is not None:
-            assert plain == _flat(_token_walk(text, sample_site, float("inf"))), fields.title
+            assert plain == _flat(token_walk(text, sample_site, float("inf"))), fields.title
             read += 1
     assert read >= 60  # of 104: the fast path is the usual one, or it is not worth having
 
@@ -218,14 +219,14 @@ def _random_markup(count: int, seed: int = 16) -> list[str]:
     return ["".join(piece() for _ in range(rng.randrange(1, 25))) for _ in range(count)]
 
 
-def test_plain_reader_equals_token_walk_on_random_markup(sample_site):
+def test_plain_reader_equalstoken_walk_on_random_markup(sample_site):
     read = refused = 0
     for text in _random_markup(4000):
         plain = plain_read(text, sample_site)
         if plain is None:
             refused += 1
             continue
-        assert plain == _flat(_token_walk(text, sample_site, float("inf"))), repr(text)
+        assert plain == _flat(token_walk(text, sample_site, float("inf"))), repr(text)
         read += 1
     assert read > 400 and refused > 400  # both paths taken, many times
 
@@ -234,7 +235,7 @@ def test_plain_reader_equals_token_walk_on_random_markup(sample_site):
 def test_plain_reader_on_markup_the_sample_lacks(text, sample_site):
     plain = plain_read(text, sample_site)
     if plain is not None:
-        assert plain == _flat(_token_walk(text, sample_site, float("inf")))
+        assert plain == _flat(token_walk(text, sample_site, float("inf")))
 
 
 def test_named_entities_are_those_the_tokenizer_knows():
