@@ -28,7 +28,7 @@ _PLAIN_ENTITY = re.compile(r"&([A-Za-z][A-Za-z0-9]*);")
 _PLAIN_HEADING = re.compile(r"(={2,6})([^=\n\[\]{}<>&]+)\1(?=[ \t]*(?:\n|\Z))")
 _LINE_START_MARKUP = ("*", "#", ";", ":", "----")  # lists and rules, which the strip cut
 _LINE_START_MARKUP_INSIDE = re.compile(r"\n(?:[*#;:]|----)")
-_SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789+.-")
+_WORD_BEFORE = re.compile(r"\w+\Z")  # what the tokenizer takes for a scheme before a colon
 _SPACE_DIGIT_OR_EQUALS = frozenset(" \t\n0123456789=")
 _PLAIN_DEPTH = 8  # the tokenizer gives up on deep nesting; the plain reader leaves it to it
 
@@ -42,8 +42,9 @@ def _uri_schemes() -> frozenset[str]:
 
 def _may_need_the_tokenizer(text: str) -> bool:
     """Markup the plain reader never reads: templates or tables left by broken markup, lists,
-    and anything that could be a free external link (a URI scheme, or an end of one, before a
-    colon, in any case; or `://`)."""
+    and anything that could be a free external link: `://`, or a colon after a word that is a
+    URI scheme in any case (the tokenizer takes the word characters before a colon for the
+    scheme: "organisms:" is none, "News:" is one)."""
     if "{" in text or "}" in text or "://" in text or text.startswith(_LINE_START_MARKUP):
         return True
     if _LINE_START_MARKUP_INSIDE.search(text):
@@ -51,11 +52,8 @@ def _may_need_the_tokenizer(text: str) -> bool:
     schemes = _uri_schemes()
     colon = text.find(":")
     while colon >= 0:
-        start = colon
-        while start > 0 and text[start - 1] in _SCHEME_CHARS:
-            start -= 1
-        word = text[start:colon].lower()
-        if any(word[i:] in schemes for i in range(len(word))):
+        word = _WORD_BEFORE.search(text, max(0, colon - 40), colon)  # no scheme is that long
+        if word is not None and word.group().lower() in schemes:
             return True
         colon = text.find(":", colon + 1)
     return False

@@ -197,10 +197,10 @@ SNIPPETS = [
     "A < B", "x > y", "<5", "[t]he", "AT&T", "&T", "\u00e9", "\u2028", "\t", "~~~~", "__TOC__",
     "[[AT&amp;T]]", "[[Lewis & Clark]]", "[[35&nbsp;mm]]s", '<div class="a b">x\n\ny</div>',
     '<ol start="4"><li>a [b]</li></ol>', '<span style="a:b" id="c">d</span>',
-    "<blockquote>[T]he [[Dog]]</blockquote>",
+    "<blockquote>[T]he [[Dog]]</blockquote>", "organisms:", "xmailto:", "Mailto_:", "\u00e9news:",
 ]
 REFUSED = [
-    "http://x.org", "mailto:me", "News:", "xmailto:", "&#233;", "&#x3b1;", "&apos;", "&bogus;",
+    "http://x.org", "mailto:me", "News:", "a.sms:", "&#233;", "&#x3b1;", "&apos;", "&bogus;",
     "<b>", "</b>", "<Sub>", "<span/>", "<sub>", "</sub>", "</br>", "<div>", "</li>", "<!--",
     "-->", "[//x.org y]", "[http://x.org y]", "[[ ]]", '<div class=x>', '<span a="{">',
     '</span x="y">', "[[Dog|a\n== H ==\nb]]",
