@@ -9,6 +9,10 @@ records? The oracle that every speed-up of the per-page work is checked against.
 The pages are read into memory first, so `time` measures `parse_page` alone (with the corpus
 stage's default config), not bz2 or the reader. Run it pinned to one core: `taskset -c 1`.
 Records hold no timing field, so "the same corpus" is plain equality of the records.
+
+`record` with the code before a change, `compare` after it. For a baseline time, run this
+script from an export of the older commit (`git archive COMMIT | tar -x -C DIR`, with `data/`
+linked), alternating with the current code: the machine's load moves CPU seconds too.
 """
 from __future__ import annotations
 

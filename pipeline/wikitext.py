@@ -17,8 +17,8 @@ from pipeline.records import Link, Section, SiteInfo
 from pipeline.sentences import split_sentences
 from pipeline.wikitext_flatten import Flattener, ParseTimeout, RawSection, check_deadline, cut_links
 from pipeline.wikitext_plain import NotPlain, PlainReader
-from pipeline.wikitext_tokens import token_walk
 from pipeline.wikitext_strip import Stripped, strip_wikitext
+from pipeline.wikitext_tokens import token_walk
 from schemas.corpus import PROSE
 
 __all__ = ["ParseTimeout", "TextConfig", "parse_stripped", "parse_wikitext", "assemble_sections"]
@@ -30,7 +30,8 @@ _LOOSE_SPACE = re.compile(r"\s{2,}|[^\S ]")
 _EMPTIED_BRACKETS = re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)")
 _BRACKET_THEN_PUNCTUATION = re.compile(r"\(\s*[,;:]\s*")
 _SPACE_BEFORE_PUNCTUATION = re.compile(r" +(?=[,.;:!?)])")
-# What those two need somewhere in a text to match at all, found faster than they find nothing.
+# What _LOOSE_SPACE and _SPACE_BEFORE_PUNCTUATION need in a text to match at all, found faster
+# than those patterns find nothing.
 _NON_SPACE_WHITESPACE = re.compile(r"[^\S ]")
 _PUNCTUATION_AFTER_SPACE = re.compile(r" [,.;:!?)]")
 
@@ -109,7 +110,8 @@ def parse_wikitext(wikitext: str, site: SiteInfo, config: TextConfig = TextConfi
 
 
 def read_stripped(text: str, site: SiteInfo, deadline: float = float("inf")):
-    """The raw sections (lead first) and caption links of text that `strip_wikitext` left."""
+    """The raw sections (lead first) and caption links of text that `strip_wikitext` left: by
+    the plain reader when it can, else by the token walk (both give the same)."""
     try:
         reader: Flattener = PlainReader(text, site, deadline)
         reader.read()
