@@ -13,7 +13,10 @@ def substitute(text: str, spans: list[Span], pattern: re.Pattern[str],
     """`pattern.sub(replacement, text)`, with every span moved to where its text went.
 
     A span edge inside a replaced region snaps to the edges of the replacement, so a link never
-    grows over text it did not cover."""
+    grows over text it did not cover. The same text object comes back when nothing matched."""
+    if not spans:
+        new_text = pattern.sub(replacement, text)
+        return (text if new_text == text else new_text), spans
     pieces: list[str] = []
     old_starts: list[int] = []  # for each edit: old start, old end, new start, new end
     edits: list[tuple[int, int, int, int]] = []

@@ -7,8 +7,10 @@ the way MediaWiki itself resolves them, using the namespace names and case rule 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import html
 import re
+from typing import Callable
 
 from pipeline.records import SiteInfo
 
@@ -69,6 +71,19 @@ def parse_title(raw: str, site: SiteInfo, namespace_names: dict[str, int] | None
         if folded in _SISTER_PROJECTS or _LANGUAGE_CODE.match(prefix):
             return Title(MAIN_NAMESPACE, text, interwiki=True)
     return Title(namespace, _upper_first(text, site.case_of(namespace)))
+
+
+@functools.lru_cache(maxsize=8)
+def title_parser(site: SiteInfo) -> Callable[[str], Title]:
+    """`parse_title` for one wiki, remembering recent targets: a page links to the same pages
+    again and again, and pages of one dump share most of their targets."""
+    names = site.namespace_names()
+
+    @functools.lru_cache(maxsize=1 << 15)
+    def title_of(raw: str) -> Title:
+        return parse_title(raw, site, names)
+
+    return title_of
 
 
 def normalize_title(raw: str, site: SiteInfo) -> str:

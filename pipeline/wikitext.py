@@ -1,48 +1,39 @@
 """Wikitext of one article -> sections, passages, sentences and links (a pure function).
 
-mwparserfromhell parses only what `wikitext_strip` leaves: headings, links, formatting tags and
-text. Link anchors are kept as text and every internal link keeps its character span through
-cleaning and sentence splitting. The links of what the strip cut (templates, tables, list lines,
-galleries) and of file captions join the article's links with their kind but no place in the text.
+`wikitext_strip` cuts what never becomes text, `read_stripped` reads the rest into sections of
+plain text with link spans; here the sections become cleaned paragraphs split into sentences, and
+every internal link keeps its character span through cleaning and sentence splitting. The links
+of what the strip cut (templates, tables, list lines, galleries) and of file captions join the
+article's links with their kind but no place in the text.
 """
 from __future__ import annotations
 
 import bisect
 import dataclasses
 import re
-import time
 
 from pipeline import spans as span_ops
 from pipeline.records import Link, Section, SiteInfo
 from pipeline.sentences import split_sentences
-from pipeline.titles import CATEGORY_NAMESPACE, FILE_NAMESPACES, MAIN_NAMESPACE, Title, parse_title
-from pipeline.titles import _LANGUAGE_CODE as LANGUAGE_CODE  # noqa: PLC2701 - one definition
-from pipeline.wikitext_strip import Piece, Stripped, strip_wikitext
-from schemas.corpus import CAPTION, PROSE
+from pipeline.wikitext_flatten import Flattener, ParseTimeout, RawSection, check_deadline, cut_links
+from pipeline.wikitext_plain import NotPlain, PlainReader
+from pipeline.wikitext_strip import Stripped, strip_wikitext
+from pipeline.wikitext_tokens import token_walk
+from schemas.corpus import PROSE
 
-_STYLE_QUOTES = re.compile(r"'{2,}")
-# HTML tags that reach the text because their other half was cut with a template or table.
-_STRAY_TAG = re.compile(r"</?[A-Za-z][A-Za-z0-9]*\b[^<>]*>")
-_LINK_TRAIL = re.compile(r"[a-z]+")
-_BRACKETS = re.compile(r"\[\[|\]\]")
-_LINK_TARGET = re.compile(r"[^\[\]{}|\n]*(?=\||\]\])")  # what may follow `[[` in a link
+__all__ = ["ParseTimeout", "TextConfig", "parse_stripped", "parse_wikitext", "assemble_sections"]
+
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # Whitespace that is not already a single space: same result as `\s+` -> " ", far fewer matches.
 _LOOSE_SPACE = re.compile(r"\s{2,}|[^\S ]")
-_CLEANUPS = (
-    (_LOOSE_SPACE, " "),
-    # Brackets emptied by removed templates ("Anarchism ( ; from Greek ...").
-    (re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)"), ""),
-    (re.compile(r"\(\s*[,;:]\s*"), "("),
-    (re.compile(r" +(?=[,.;:!?)])"), ""),
-    (_LOOSE_SPACE, " "),
-)
-_LINE_BREAK_TAGS = frozenset({"br", "hr", "p", "div"})
-_DROPPED_TAGS = frozenset({"ref", "references", "math", "table", "gallery", "nowiki"})
-
-
-class ParseTimeout(Exception):
-    """Raised when a page takes longer than its parse budget."""
+# Brackets emptied by removed templates ("Anarchism ( ; from Greek ...").
+_EMPTIED_BRACKETS = re.compile(r"\(\s*[,;:\u2013\u2014-]*\s*\)")
+_BRACKET_THEN_PUNCTUATION = re.compile(r"\(\s*[,;:]\s*")
+_SPACE_BEFORE_PUNCTUATION = re.compile(r" +(?=[,.;:!?)])")
+# What _LOOSE_SPACE and _SPACE_BEFORE_PUNCTUATION need in a text to match at all, found faster
+# than those patterns find nothing.
+_NON_SPACE_WHITESPACE = re.compile(r"[^\S ]")
+_PUNCTUATION_AFTER_SPACE = re.compile(r" [,.;:!?)]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -54,177 +45,52 @@ class TextConfig:
     min_passage_chars: int = 20
 
 
-@dataclasses.dataclass
-class _RawSection:
-    heading: str
-    level: int
-    parts: list[str] = dataclasses.field(default_factory=list)
-    length: int = 0
-    links: list[tuple[int, int, str]] = dataclasses.field(default_factory=list)
-
-    def append(self, text: str) -> None:
-        self.parts.append(text)
-        self.length += len(text)
-
-    def text(self) -> str:
-        return "".join(self.parts)
-
-
-def _check(deadline: float, stage: str) -> None:
-    if time.monotonic() > deadline:
-        raise ParseTimeout(f"page took longer than its parse budget (while {stage})")
-
-
-class _Walker:
-    """Flattens a mwparserfromhell tree into sections of plain text with link spans."""
-
-    def __init__(self, site: SiteInfo, deadline: float):
-        self.site = site
-        self.names = site.namespace_names()
-        self.deadline = deadline
-        self.sections = [_RawSection("", 0)]
-        self.captions: list[Link] = []  # links in the captions of files shown in the text
-        self.trailing_link: tuple[int, int, str] | None = None
-        self.visited = 0
-
-    def walk(self, nodes) -> None:
-        from mwparserfromhell import nodes as n
-
-        for node in nodes:
-            self.visited += 1
-            if self.visited % 2000 == 0:
-                _check(self.deadline, "walking the parse tree")
-            if isinstance(node, n.Text):
-                self._text(str(node.value))
-            elif isinstance(node, n.Wikilink):
-                self._wikilink(node)
-            elif isinstance(node, n.Heading):
-                self._heading(node)
-            elif isinstance(node, n.HTMLEntity):
-                self._text(node.normalize())
-            elif isinstance(node, n.ExternalLink):
-                if node.title:
-                    self.walk(node.title.nodes)
-            elif isinstance(node, n.Tag):
-                self._tag(node)
-            # Templates, arguments and comments left by broken markup carry no article text.
-
-    def _text(self, text: str) -> None:
-        text = _STRAY_TAG.sub("", _STYLE_QUOTES.sub("", text))
-        section = self.sections[-1]
-        if self.trailing_link is not None:
-            start, end, target = self.trailing_link
-            trail = _LINK_TRAIL.match(text)
-            if trail and section.length == end:
-                section.links[-1] = (start, end + trail.end(), target)
-            self.trailing_link = None
-        section.append(text)
-
-    def _wikilink(self, node) -> None:
-        raw_target = str(node.title)
-        title = parse_title(raw_target, self.site, self.names)
-        if title.interwiki and _is_interlanguage(raw_target):
-            return
-        if title.namespace in FILE_NAMESPACES:
-            if node.text is not None:
-                self.captions += markup_links(str(node.text), CAPTION, self.site, self.names)
-            return
-        if title.namespace == CATEGORY_NAMESPACE and not raw_target.lstrip().startswith(":"):
-            return
-        section = self.sections[-1]
-        start = section.length
-        if node.text is not None and str(node.text).strip():
-            self.walk(node.text.nodes)
-        else:
-            self._text(raw_target.strip().lstrip(":"))
-        end = section.length
-        if is_article_link(title) and end > start:
-            section.links.append((start, end, title.key))
-            self.trailing_link = (start, end, title.key)
-
-    def _heading(self, node) -> None:
-        heading = _heading_text(node.title)
-        self.sections.append(_RawSection(heading, node.level))
-
-    def _tag(self, node) -> None:
-        tag = str(node.tag).strip().lower()
-        if tag in _DROPPED_TAGS:
-            return
-        if tag in _LINE_BREAK_TAGS:
-            self.sections[-1].append("\n")
-        if node.contents is not None and not node.self_closing:
-            self.walk(node.contents.nodes)
-        if tag in _LINE_BREAK_TAGS:
-            self.sections[-1].append("\n")
-
-
-def _is_interlanguage(raw_target: str) -> bool:
-    """`[[fr:Anarchisme]]` goes to the page's language list, not into its text; a link to a
-    sister project (`[[wikt:ambi-|ambi]]`) or `[[:fr:...]]` shows its text like any link."""
-    prefix = raw_target.split(":", 1)[0].strip()
-    return not raw_target.lstrip().startswith(":") and bool(LANGUAGE_CODE.match(prefix.lower()))
-
-
-def is_article_link(title: Title) -> bool:
-    """A link the graph keeps: to a page of the main namespace of this wiki."""
-    return title.namespace == MAIN_NAMESPACE and not title.interwiki and bool(title.text)
-
-
-def _plain(markup: str) -> str:
-    return " ".join(_STYLE_QUOTES.sub("", markup).split())
-
-
-def markup_links(markup: str, kind: str, site: SiteInfo, names: dict[str, int]) -> list[Link]:
-    """The article links of a piece of wikitext, found by matching `[[` with `]]` as they nest,
-    without a parse (the corpus stage runs this over most of every page); a link nested in a
-    file link stands in its caption. No place in the text: the piece is not prose."""
-    links: list[Link] = []
-    stack: list[tuple[int, Title | None]] = []  # after each open `[[`: its target, if a link
-    for match in _BRACKETS.finditer(markup):
-        if match.group() == "[[":
-            target = _LINK_TARGET.match(markup, match.end())
-            stack.append((match.end(), target and parse_title(target.group(), site, names)))
-            continue
-        if not stack:
-            continue
-        start, title = stack.pop()
-        if title is None or not is_article_link(title):
-            continue
-        in_file = any(t is not None and t.namespace in FILE_NAMESPACES for _, t in stack)
-        target, _, text = markup[start:match.start()].partition("|")
-        links.append(Link(title.key, _plain(text) or _plain(target.lstrip(":")),
-                          CAPTION if in_file else kind))
-    return links
-
-
-def cut_links(pieces: list[Piece], site: SiteInfo, names: dict[str, int]) -> list[Link]:
-    """The article links of everything the strip cut, with the kind of each piece."""
-    return [link for kind, piece in pieces for link in markup_links(piece, kind, site, names)]
-
-
-def _heading_text(wikicode) -> str:
-    return " ".join(_STYLE_QUOTES.sub("", wikicode.strip_code()).split())
-
-
 def _paragraphs(text: str, links: list[tuple[int, int, str]]):
     """Split section text at blank lines; yield (paragraph text, [(start, end, target)])."""
-    start = 0
     bounds = [(m.start(), m.end()) for m in _PARAGRAPH_BREAK.finditer(text)] + [(len(text), len(text))]
-    for cut_start, cut_end in bounds:
-        inside = [(s - start, e - start, t) for s, e, t in links if start <= s and e <= cut_start]
-        yield text[start:cut_start], inside
-        start = cut_end
+    starts = [0] + [cut_end for _, cut_end in bounds[:-1]]
+    inside: list[list[tuple[int, int, str]]] = [[] for _ in bounds]
+    for s, e, t in links:  # a link can only be in the paragraph it starts in
+        i = bisect.bisect_right(starts, s) - 1
+        if e <= bounds[i][0]:
+            inside[i].append((s - starts[i], e - starts[i], t))
+    for start, (cut_start, _), para_links in zip(starts, bounds, inside):
+        yield text[start:cut_start], para_links
 
 
 def _clean_paragraph(text: str, links: list[tuple[int, int, str]]):
+    """Whitespace made single spaces, emptied brackets and spaces before punctuation removed,
+    link spans kept on their words. A pass whose pattern cannot match is not run: the bracket
+    passes need a "(", and the last whitespace pass is needed only if a removal before it could
+    have put two spaces side by side (the first pass leaves no loose whitespace)."""
+    if not text or text.isspace():  # nearly half the paragraphs: what stood between two breaks
+        return "", []
     spans = [(s, e) for s, e, _ in links]
-    for pattern, replacement in _CLEANUPS:
-        text, spans = span_ops.substitute(text, spans, pattern, replacement)
+    if _may_have_loose_space(text):
+        text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
+    spaced = text
+    if "(" in text:
+        text, spans = span_ops.substitute(text, spans, _EMPTIED_BRACKETS, "")
+        text, spans = span_ops.substitute(text, spans, _BRACKET_THEN_PUNCTUATION, "(")
+    if _PUNCTUATION_AFTER_SPACE.search(text):
+        text, spans = span_ops.substitute(text, spans, _SPACE_BEFORE_PUNCTUATION, "")
+    if text is not spaced:
+        text, spans = span_ops.substitute(text, spans, _LOOSE_SPACE, " ")
     text, spans = span_ops.strip(text, spans)
     return text, [(s, e, t) for (s, e), (_, _, t) in zip(spans, links) if e > s]
 
 
-def _section_paths(raw_sections: list[_RawSection]) -> list[tuple[str, ...]]:
+def _may_have_loose_space(text: str) -> bool:
+    """False only if `_LOOSE_SPACE` cannot match: a printable ASCII text's only whitespace is the
+    space (tabs, line breaks and the other spaces are not printable, or not ASCII)."""
+    if "  " in text:
+        return True
+    if text.isascii() and text.isprintable():
+        return False
+    return _NON_SPACE_WHITESPACE.search(text) is not None
+
+
+def _section_paths(raw_sections: list[RawSection]) -> list[tuple[str, ...]]:
     paths, stack = [], []  # stack of (level, heading)
     for section in raw_sections:
         if section.level == 0:
@@ -243,22 +109,27 @@ def parse_wikitext(wikitext: str, site: SiteInfo, config: TextConfig = TextConfi
     return parse_stripped(strip_wikitext(wikitext), site, config, deadline)
 
 
+def read_stripped(text: str, site: SiteInfo, deadline: float = float("inf")):
+    """The raw sections (lead first) and caption links of text that `strip_wikitext` left: by
+    the plain reader when it can, else by the token walk (both give the same)."""
+    try:
+        reader: Flattener = PlainReader(text, site, deadline)
+        reader.read()
+    except NotPlain:
+        reader = token_walk(text, site, deadline)
+    return reader.sections, reader.captions
+
+
 def parse_stripped(stripped: Stripped, site: SiteInfo, config: TextConfig = TextConfig(),
                    deadline: float = float("inf")) -> tuple[tuple[Section, ...], tuple[Link, ...]]:
     """`parse_wikitext` for text that `strip_wikitext` already cleaned."""
-    import mwparserfromhell
-
-    _check(deadline, "stripping")
-    tree = mwparserfromhell.parse(stripped.text, skip_style_tags=True)
-    _check(deadline, "parsing")
-    walker = _Walker(site, deadline)
-    walker.walk(tree.nodes)
-    sections, prose_links = assemble_sections(walker.sections, config)
-    return sections, prose_links + tuple(walker.captions) + tuple(
-        cut_links(stripped.cut, site, walker.names))
+    check_deadline(deadline, "stripping")
+    raw_sections, captions = read_stripped(stripped.text, site, deadline)
+    sections, prose_links = assemble_sections(raw_sections, config)
+    return sections, prose_links + tuple(captions) + tuple(cut_links(stripped.cut, site))
 
 
-def assemble_sections(raw_sections: list[_RawSection], config: TextConfig):
+def assemble_sections(raw_sections: list[RawSection], config: TextConfig):
     """Paragraphs -> cleaned passages -> sentences, with each prose link placed in its sentence
     (or kept without a place when its text is not kept)."""
     dropped = {name.casefold() for name in config.drop_sections}

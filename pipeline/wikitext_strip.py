@@ -147,7 +147,7 @@ def strip_wikitext(wikitext: str) -> Stripped:
     text = _cut(text, regions, TEMPLATE, cut)
     magic = set(_MAGIC_WORD.findall(text))
     text = _MAGIC_WORD.sub("", text)
-    if _TABLE_OPEN.search(text):
+    if "{|" in text and _TABLE_OPEN.search(text):  # the plain test first: most pages have none
         text = _cut(text, table_regions(text), TABLE, cut)
     text = cut_list_lines(text, cut)
     return Stripped(text=text, template_names=names, magic_words=magic, cut=cut)

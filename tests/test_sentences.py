@@ -67,6 +67,17 @@ def test_spans_are_ordered_trimmed_and_cover_every_non_space_character():
         _check_spans(text, split_sentences(text))
 
 
+def test_candidates_are_exactly_those_of_the_candidate_pattern():
+    """The fast scan for candidate ends finds what `_CANDIDATE.finditer` finds, groups and all."""
+    from pipeline.sentences import _CANDIDATE, _candidates
+
+    def described(matches):
+        return [(m.span(), m.groupdict()) for m in matches]
+
+    for text in ALL_TEXTS + ["Mr.\u2028Dr.\x85 a\r\nb. «C»! ‼ 。x"]:
+        assert described(_candidates(text)) == described(_CANDIDATE.finditer(text)), repr(text)
+
+
 def test_is_deterministic_and_sentences_reads_the_spans():
     for text in ALL_TEXTS[::7]:
         spans = split_sentences(text)

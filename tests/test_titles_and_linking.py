@@ -7,7 +7,7 @@ import pytest
 
 from pipeline import linking, spans
 from pipeline.records import SiteInfo
-from pipeline.titles import normalize_title, parse_title
+from pipeline.titles import normalize_title, parse_title, title_parser
 
 GERMAN = SiteInfo("dewiki", "first-letter", ((0, ""), (6, "Datei"), (14, "Kategorie")))
 CASE_SENSITIVE = SiteInfo("wiktionary", "case-sensitive", ((0, ""), (14, "Category")))
@@ -35,6 +35,15 @@ def test_namespaces_come_from_siteinfo():
 
 def test_case_sensitive_wiki_keeps_first_letter():
     assert normalize_title("iPod", CASE_SENSITIVE) == "iPod"
+
+
+def test_title_parser_remembers_each_wiki_apart(sample_site):
+    """The cached parser of one wiki never answers with another wiki's namespaces or case."""
+    for raw in ("kategorie:physik", "Datei:x.jpg", "iPod", "image:Foo.jpg", "fr:Anarchisme"):
+        for site in (sample_site, GERMAN, CASE_SENSITIVE, sample_site):
+            assert title_parser(site)(raw) == parse_title(raw, site), (raw, site.dbname)
+    assert title_parser(GERMAN)("kategorie:physik").namespace == 14
+    assert title_parser(sample_site)("kategorie:physik").namespace == 0
 
 
 def test_substitute_moves_spans_with_their_text():
@@ -96,3 +105,19 @@ def test_inbound_links_of_every_kind_sort_and_come_back_null():
     assert [linking.inbound_row(link) for link in kept[1:]] == [
         {"source_id": 7, "kind": "list", "section": None, "passage": None, "sentence": None},
         {"source_id": 7, "kind": "prose", "section": 1, "passage": 2, "sentence": 3}]
+
+
+def test_loose_space_precheck_never_misses_a_match():
+    """The paragraph cleanup skips its whitespace pass when the cheap check says it cannot
+    match: that must hold for every whitespace character of Unicode, alone or next to a space."""
+    from pipeline.wikitext import _LOOSE_SPACE, _may_have_loose_space
+
+    texts = ["plain ascii text, one space each.", "two  spaces", "caf\u00e9 \u2013 na\u00efve",
+             "zero\u200bwidth", "\x00 control"]
+    for code in range(0x110000):
+        char = chr(code)
+        if char.isspace() or code < 0x80:
+            texts += [f"a{char}b", f"a {char}b", f"a{char} b"]
+    for text in texts:
+        if _LOOSE_SPACE.search(text):
+            assert _may_have_loose_space(text), repr(text)

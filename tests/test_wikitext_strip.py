@@ -11,7 +11,8 @@ import pytest
 from pipeline.parse_page import page_fields
 from pipeline.records import RawPage
 from pipeline.titles import FILE_NAMESPACES, parse_title
-from pipeline.wikitext import is_article_link, parse_stripped, parse_wikitext
+from pipeline.wikitext import parse_stripped, parse_wikitext
+from pipeline.wikitext_flatten import is_article_link
 from pipeline.wikitext_strip import (_MAGIC_WORD, LINKING_TAGS, OPAQUE_TAGS, TRANSPARENT_TAGS,
                                      Stripped, cut_list_lines, strip_wikitext, table_regions,
                                      template_regions)
