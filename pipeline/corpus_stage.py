@@ -12,6 +12,7 @@ reach their article as a capped sample combined before the shuffle (`SampleInbou
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
 
@@ -397,21 +398,16 @@ def _problem_stats(problem: ReadProblem) -> list[str]:
 def article_link_stats(article: Article, resolved: dict[int, tuple[int, bool]]) -> dict[str, int]:
     """The link counters of one article's links (`resolved`: index -> (target id, via_redirect)
     of those that resolved), where the article is: no element per link travels for them."""
-    counts: dict[str, int] = {}
-
-    def add(key):
-        counts[key] = counts.get(key, 0) + 1
-
-    for index, link in enumerate(article.links):
-        add("links:total")
-        add(f"links_by_kind:{link.kind}:total")
-        if index not in resolved:
-            add("links:missing_target")
-            continue
-        add("links:resolved")
-        add(f"links_by_kind:{link.kind}:resolved")
-        if resolved[index][1]:
-            add("links:via_redirect")
+    total = collections.Counter(link.kind for link in article.links)
+    found = collections.Counter(article.links[index].kind for index in resolved)
+    counts = {f"links_by_kind:{kind}:total": n for kind, n in total.items()}
+    counts.update((f"links_by_kind:{kind}:resolved", n) for kind, n in found.items())
+    via_redirect = sum(1 for _, via in resolved.values() if via)
+    for key, n in (("links:total", len(article.links)), ("links:resolved", len(resolved)),
+                   ("links:missing_target", len(article.links) - len(resolved)),
+                   ("links:via_redirect", via_redirect)):
+        if n:
+            counts[key] = n
     return counts
 
 

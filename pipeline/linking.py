@@ -77,8 +77,8 @@ NO_PLACE = -1
 
 def link_ref(source_id: int, index: int, kind: str, section: int | None, passage: int | None,
              sentence: int | None) -> LinkRef:
-    place = (NO_PLACE if p is None else p for p in (section, passage, sentence))
-    return (source_id, index, kind, *place)
+    return (source_id, index, kind, NO_PLACE if section is None else section,
+            NO_PLACE if passage is None else passage, NO_PLACE if sentence is None else sentence)
 
 
 # What a resolved link is for its source article: (index in its link list, target id, via_redirect).

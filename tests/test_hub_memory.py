@@ -170,8 +170,7 @@ class PagedGroup:
 def resolve_group(n: int):
     outputs = join_group(("Hub", PagedGroup(n)), 0, ("refs", "index_entries"),
                               linking.resolve_links)
-    assert sum(1 for output, (_, (_, target_id, _)) in outputs
-               if output == "outbound" and target_id == HUB_ID) == n
+    assert sum(1 for output, (_, value) in outputs if output == "outbound" and value[1] == HUB_ID) == n
 
 
 def test_link_join_streams_the_refs_of_a_hub_title():
