@@ -1,14 +1,16 @@
 """Records -> rows of the Parquet tables declared in `schemas.corpus` (pure functions)."""
 from __future__ import annotations
 
-from pipeline.linking import InboundLink, RedirectOutcome, ResolvedLink, inbound_row
+from pipeline.linking import InboundLink, RedirectOutcome, inbound_row
 from pipeline.records import Article, ReadProblem, Skip
 
 
-def article_row(article: Article, target_ids: dict[int, int], inbound: list[InboundLink],
+def article_row(article: Article, resolved: dict[int, tuple[int, bool]], inbound: list[InboundLink],
                 inbound_count: int) -> dict:
-    """`target_ids`: link index -> resolved article id; `inbound`: the kept sample of the links to
-    the article (all of them unless there were more than the cap), `inbound_count`: all of them."""
+    """`resolved`: link index -> (article id, via_redirect) of the links that resolved; `inbound`:
+    the kept sample of the links to the article (all of them unless there were more than the
+    cap), `inbound_count`: all of them."""
+    target_ids = {index: target_id for index, (target_id, _) in resolved.items()}
     return {
         "id": article.id,
         "title": article.title,
@@ -29,11 +31,16 @@ def article_row(article: Article, target_ids: dict[int, int], inbound: list[Inbo
     }
 
 
-def link_row(link: ResolvedLink) -> dict:
-    ref = link.ref
-    return {"source_id": ref.source_id, "kind": ref.kind, "section": ref.section,
-            "passage": ref.passage, "sentence": ref.sentence, "anchor": ref.anchor, "target_title": link.target_title,
-            "target_id": link.target_id, "via_redirect": link.via_redirect}
+def link_rows(article: Article, resolved: dict[int, tuple[int, bool]]) -> list[dict]:
+    """The rows of the links table for the links of `article` that resolved (index order)."""
+    rows = []
+    for index, (target_id, via_redirect) in sorted(resolved.items()):
+        link = article.links[index]
+        rows.append({"source_id": article.id, "kind": link.kind, "section": link.section,
+                     "passage": link.passage, "sentence": link.sentence, "anchor": link.anchor,
+                     "target_title": link.target, "target_id": target_id,
+                     "via_redirect": via_redirect})
+    return rows
 
 
 def redirect_row(outcome: RedirectOutcome) -> dict:

@@ -12,8 +12,11 @@ reach their article as a capped sample combined before the shuffle (`SampleInbou
 """
 from __future__ import annotations
 
+import collections
 import dataclasses
 import json
+import pickle
+import zlib
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
@@ -45,6 +48,28 @@ class CorpusConfig:
             raise ValueError(f"max_inbound_links must be at least 1, not {self.max_inbound_links}")
 
 
+# --- what the shuffles carry ------------------------------------------------------------------
+# The local runner holds every shuffled PCollection in memory (twice for a join's input: it
+# materializes the Flatten in front of the GroupByKey), and Dataflow pays for shuffled bytes. Page
+# XML and parsed articles, the two big payloads, cross their shuffle compressed (zlib at its
+# fastest level: a few percent of the parse time, under half of the bytes).
+
+def compressed_page(page: RawPage) -> RawPage:
+    return dataclasses.replace(page, xml=zlib.compress(page.xml, 1))
+
+
+def decompressed_page(page: RawPage) -> RawPage:
+    return dataclasses.replace(page, xml=zlib.decompress(page.xml))
+
+
+def compressed(value) -> bytes:
+    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
+
+
+def decompressed(data: bytes):
+    return pickle.loads(zlib.decompress(data))
+
+
 def _count(name: str, n: int = 1) -> None:
     Metrics.counter(NAMESPACE, name).inc(n)
 
@@ -71,8 +96,8 @@ class ReadPages(beam.DoFn):
 
 
 class ParsePages(beam.DoFn):
-    """Raw pages that share a page id -> Article | Redirect | Skip each, counted per bucket: one
-    of them is kept, the others are `failed:duplicate_id` (`duplicate_ids`)."""
+    """Raw pages (compressed) that share a page id -> Article | Redirect | Skip each, counted per
+    bucket: one of them is kept, the others are `failed:duplicate_id` (`duplicate_ids`)."""
 
     ARTICLES, REDIRECTS, SKIPS = "articles", "redirects", "skips"
 
@@ -85,7 +110,7 @@ class ParsePages(beam.DoFn):
     def process(self, keyed_pages, sites):
         _, pages = keyed_pages
         parsed = []
-        for page in pages:
+        for page in map(decompressed_page, pages):
             parsed.append((page, parse_page(page, sites[page.source], self.config)))
             self.progress.update()
         for result in settle_duplicate_ids(parsed):
@@ -142,6 +167,12 @@ def join_group(kv, stream_index: int, names: tuple[str, ...], fn, *args):
     return fn(key, _Stream(tagged, stream_index), *args, **small)
 
 
+def tagged_join_group(kv, stream_index: int, names: tuple[str, ...], fn, *args):
+    """`join_group` for an `fn` that yields (output name, value): each value to its output."""
+    for output, value in join_group(kv, stream_index, names, fn, *args):
+        yield beam.pvalue.TaggedOutput(output, value)
+
+
 class _Stream:
     """The big input's values of a group, read from the grouped values at each iteration."""
 
@@ -155,7 +186,9 @@ class _Stream:
 class JoinStreaming(beam.PTransform):
     """A join by key where one input may hold a huge number of values per key (every link to a
     hub title): `fn(key, stream, *args, **small)` gets that input's values as an iterable it may
-    read once or more, and the other inputs' values as lists.
+    read once or more, and the other inputs' values as lists. With `outputs` named, `fn` yields
+    (output name, value) pairs and the join returns one PCollection per output (one step that
+    routes its results, where a Filter and a Map per output would each touch every result).
 
     Beam's CoGroupByKey copies every value of a key into a Python list. Here the tagged values go
     through a plain GroupByKey and the group is read twice: a first pass keeps only the small
@@ -163,19 +196,20 @@ class JoinStreaming(beam.PTransform):
     can be read more than once, and on Dataflow they are paged in from the shuffle as they are
     read, so memory per key is that of the small inputs."""
 
-    def __init__(self, stream: str, fn, *args):
+    def __init__(self, stream: str, fn, *args, outputs: tuple[str, ...] = ()):
         super().__init__()
-        self.stream, self.fn, self.args = stream, fn, args
+        self.stream, self.fn, self.args, self.outputs = stream, fn, args, outputs
 
     def expand(self, inputs: dict):
         names = tuple(inputs)
         tagged = [pcoll | f"Tag_{name}" >> beam.Map(_tagged, index)
                   for index, (name, pcoll) in enumerate(inputs.items())]
-        return (tagged
-                | "Flatten" >> beam.Flatten()
-                | "Group" >> beam.GroupByKey()
-                | "Join" >> beam.FlatMap(join_group, names.index(self.stream), names,
-                                         self.fn, *self.args))
+        groups = tagged | "Flatten" >> beam.Flatten() | "Group" >> beam.GroupByKey()
+        join_args = (names.index(self.stream), names, self.fn, *self.args)
+        if not self.outputs:
+            return groups | "Join" >> beam.FlatMap(join_group, *join_args)
+        return (groups | "Join" >> beam.FlatMap(tagged_join_group, *join_args)
+                .with_outputs(*self.outputs))
 
 
 class ChaseRedirects(beam.PTransform):
@@ -193,11 +227,10 @@ class ChaseRedirects(beam.PTransform):
         for hop in range(self.max_hops):
             steps = (
                 {"chases": chasing, "article_ids": article_titles, "redirect_targets": edges}
-                | f"Join{hop}" >> JoinStreaming("chases", linking.advance_chases))
-            finished.append(steps | f"Done{hop}" >> beam.Filter(lambda s: s[0] == "done")
-                            | f"Outcome{hop}" >> beam.Map(lambda s: s[1]))
-            chasing = (steps | f"Next{hop}" >> beam.Filter(lambda s: s[0] == "next")
-                       | f"Key{hop}" >> beam.Map(lambda s: s[1]))
+                | f"Join{hop}" >> JoinStreaming("chases", linking.advance_chases,
+                                                outputs=("done", "next")))
+            finished.append(steps.done)
+            chasing = steps.next
         finished.append(chasing | "GiveUp" >> beam.MapTuple(linking.give_up))
         return finished | "Outcomes" >> beam.Flatten()
 
@@ -223,25 +256,36 @@ class SampleInbound(beam.CombineFn):
 
 
 def _link_refs(article: Article):
+    """An article -> (target title, LinkRef) per link: the join's keys and what it needs only."""
     for index, link in enumerate(article.links):
-        yield link.target, linking.LinkRef(article.id, index, link.kind, link.section,
-                                           link.passage, link.sentence, link.anchor)
+        yield link.target, linking.link_ref(article.id, index, link.kind, link.section,
+                                            link.passage, link.sentence)
 
 
-def _ranked_inbound(link: linking.ResolvedLink):
-    return link.target_id, linking.ranked_inbound(link.target_id, linking.inbound_link(link.ref))
+def _index_entry(outcome: linking.RedirectOutcome):
+    if outcome.target_id is not None:
+        yield outcome.origin_title, (outcome.target_id, True)
 
 
-def _assemble(kv):
-    """Every input of this join is small per key: one article, its own outbound links (as many as
-    its page holds) and one inbound sample."""
-    _, group = kv
-    articles = group["article"]
-    if not articles:
-        return
-    target_ids = dict(group["outbound"])
-    count, inbound = next(iter(group["inbound"]), (0, []))
-    yield corpus_rows.article_row(articles[0], target_ids, inbound, count)
+class AssembleArticle(beam.DoFn):
+    """(id, {article (compressed), outbound, inbound}) -> the article's row, the links table's
+    rows of its resolved links (it holds their anchors and places), and its links' stats. Every
+    input is small per key: one article, its own resolved links and one inbound sample."""
+
+    LINKS, LINK_STATS = "links", "link_stats"
+
+    def process(self, kv):
+        _, group = kv
+        articles = group["article"]
+        if not articles:
+            return
+        article = decompressed(articles[0])
+        resolved = {index: (target_id, via) for index, target_id, via in group["outbound"]}
+        count, inbound = next(iter(group["inbound"]), (0, []))
+        yield corpus_rows.article_row(article, resolved, inbound, count)
+        for row in corpus_rows.link_rows(article, resolved):
+            yield beam.pvalue.TaggedOutput(self.LINKS, row)
+        yield beam.pvalue.TaggedOutput(self.LINK_STATS, article_link_stats(article, resolved))
 
 
 class BuildCorpus(beam.PTransform):
@@ -262,7 +306,7 @@ class BuildCorpus(beam.PTransform):
                      ReadSiteInfo.PROBLEMS, main="sites"))
         read = tasks | "Read" >> beam.ParDo(ReadPages()).with_outputs(ReadPages.PROBLEMS, main="pages")
         parsed = (read.pages
-                  | "KeyById" >> beam.Map(lambda page: (grouping_key(page), page))
+                  | "KeyById" >> beam.Map(lambda page: (grouping_key(page), compressed_page(page)))
                   | "SpreadPages" >> beam.GroupByKey()
                   | "Parse" >> beam.ParDo(ParsePages(config.parse), beam.pvalue.AsDict(sites.sites))
                   .with_outputs(ParsePages.ARTICLES, ParsePages.REDIRECTS, ParsePages.SKIPS))
@@ -272,23 +316,21 @@ class BuildCorpus(beam.PTransform):
         outcomes = (redirects, article_titles) | "ChaseRedirects" >> ChaseRedirects(config.max_redirect_hops)
         title_index = (
             (article_titles | "Direct" >> beam.Map(lambda kv: (kv[0], (kv[1], False))),
-             outcomes | "Resolved" >> beam.Filter(lambda o: o.target_id is not None)
-             | "ViaRedirect" >> beam.Map(lambda o: (o.origin_title, (o.target_id, True))))
+             outcomes | "ViaRedirect" >> beam.FlatMap(_index_entry))
             | "TitleIndex" >> beam.Flatten())
         resolved = (
             {"refs": articles | "LinkRefs" >> beam.FlatMap(_link_refs),
              "index_entries": title_index}
-            | "JoinLinks" >> JoinStreaming("refs", linking.resolve_links))
-        found = resolved | "Found" >> beam.Filter(lambda link: link.target_id is not None)
-        article_rows = (
-            {"article": articles | "ById" >> beam.Map(lambda a: (a.id, a)),
-             "outbound": found | "Outbound" >> beam.Map(
-                 lambda l: (l.ref.source_id, (l.ref.index, l.target_id))),
-             "inbound": found
-             | "RankInbound" >> beam.Map(_ranked_inbound)
+            | "JoinLinks" >> JoinStreaming("refs", linking.resolve_links,
+                                           outputs=("outbound", "inbound")))
+        assembled = (
+            {"article": articles | "ById" >> beam.Map(lambda a: (a.id, compressed(a))),
+             "outbound": resolved.outbound,
+             "inbound": resolved.inbound
              | "SampleInbound" >> beam.CombinePerKey(SampleInbound(config.max_inbound_links))}
             | "JoinArticle" >> beam.CoGroupByKey()
-            | "ArticleRows" >> beam.FlatMap(_assemble))
+            | "ArticleRows" >> beam.ParDo(AssembleArticle()).with_outputs(
+                AssembleArticle.LINKS, AssembleArticle.LINK_STATS, main="articles"))
 
         dead = (read.problems, sites.problems,
                 parsed.skips | "Failed" >> beam.Filter(lambda s: s.outcome == "failed"))
@@ -301,15 +343,16 @@ class BuildCorpus(beam.PTransform):
             "Redirect": (redirects, _kept_redirect_stats),
             "Skip": (parsed.skips, _skip_stats),
             "Outcome": (outcomes, _outcome_stats),
-            "Link": (resolved, _link_stats),
         }
-        stats = ([pcoll | f"Stat{name}" >> beam.CombineGlobally(CountStats(keys))
-                  for name, (pcoll, keys) in stat_sources.items()]
+        # One combine for every source (each element as its {stat: count}): every combine adds
+        # stages, and each stage costs the runner a fixed set-up per bundle.
+        stats = ([pcoll | f"Stat{name}" >> beam.Map(key_counts, keys)
+                  for name, (pcoll, keys) in stat_sources.items()] + [assembled.link_stats]
                  | "Stats" >> beam.Flatten()
-                 | "CountStats" >> beam.CombineGlobally(CountStats(dict.items, weighted=True)))
+                 | "CountStats" >> beam.CombineGlobally(CountStats()))
         return {
-            "articles": article_rows,
-            "links": found | "LinkRows" >> beam.Map(corpus_rows.link_row),
+            "articles": assembled.articles,
+            "links": assembled.links,
             "redirects": outcomes | "RedirectRows" >> beam.Map(corpus_rows.redirect_row),
             "dead_letter": dead | "Dead" >> beam.Flatten()
             | "DeadRows" >> beam.Map(corpus_rows.dead_letter_row),
@@ -318,24 +361,16 @@ class BuildCorpus(beam.PTransform):
 
 
 class CountStats(beam.CombineFn):
-    """Elements -> {stat: count}, each element counting once under every key `keys(element)`
-    names (or, `weighted`, (key, count) pairs: the merge of such dicts). A CombineFn, so every
-    worker counts its own elements before anything is shuffled: one small dict per bundle
-    travels, where one element per stat per link used to (over a million at 10x the sample)."""
-
-    def __init__(self, keys, weighted: bool = False):
-        self.keys, self.weighted = keys, weighted
+    """{stat: count} dicts -> their sum. A CombineFn, so every worker sums its own elements
+    before anything is shuffled: one small dict per bundle travels, where one element per stat
+    per link used to (over a million at 10x the sample)."""
 
     def create_accumulator(self):
         return {}
 
-    def add_input(self, counts, element):
-        if self.weighted:
-            for key, n in self.keys(element):
-                counts[key] = counts.get(key, 0) + n
-        else:
-            for key in self.keys(element):
-                counts[key] = counts.get(key, 0) + 1
+    def add_input(self, counts, element: dict[str, int]):
+        for key, n in element.items():
+            counts[key] = counts.get(key, 0) + n
         return counts
 
     def merge_accumulators(self, accumulators):
@@ -347,6 +382,14 @@ class CountStats(beam.CombineFn):
 
     def extract_output(self, counts):
         return counts
+
+
+def key_counts(element, keys) -> dict[str, int]:
+    """An element -> {stat: count} of the stats `keys(element)` names."""
+    counts: dict[str, int] = {}
+    for key in keys(element):
+        counts[key] = counts.get(key, 0) + 1
+    return counts
 
 
 def _page_read_stats(_) -> tuple[str, ...]:
@@ -377,12 +420,20 @@ def _problem_stats(problem: ReadProblem) -> list[str]:
     return ["pages_read", "failed:read"] if problem.is_page else ["file_problems"]
 
 
-def _link_stats(link: linking.ResolvedLink) -> list[str]:
-    kind = link.ref.kind
-    if link.target_id is None:
-        return ["links:total", "links:missing_target", f"links_by_kind:{kind}:total"]
-    return (["links:total", "links:resolved", f"links_by_kind:{kind}:total",
-             f"links_by_kind:{kind}:resolved"] + (["links:via_redirect"] if link.via_redirect else []))
+def article_link_stats(article: Article, resolved: dict[int, tuple[int, bool]]) -> dict[str, int]:
+    """The link counters of one article's links (`resolved`: index -> (target id, via_redirect)
+    of those that resolved), where the article is: no element per link travels for them."""
+    total = collections.Counter(link.kind for link in article.links)
+    found = collections.Counter(article.links[index].kind for index in resolved)
+    counts = {f"links_by_kind:{kind}:total": n for kind, n in total.items()}
+    counts.update((f"links_by_kind:{kind}:resolved", n) for kind, n in found.items())
+    via_redirect = sum(1 for _, via in resolved.values() if via)
+    for key, n in (("links:total", len(article.links)), ("links:resolved", len(resolved)),
+                   ("links:missing_target", len(article.links) - len(resolved)),
+                   ("links:via_redirect", via_redirect)):
+        if n:
+            counts[key] = n
+    return counts
 
 
 def _by_kind(counts: dict[str, int]) -> dict[str, dict[str, int]]:

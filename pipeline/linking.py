@@ -66,37 +66,41 @@ def give_up(current: str, chase: Chase) -> RedirectOutcome:
     return RedirectOutcome(chase.origin_id, chase.origin_title, first_target, None, "too_long")
 
 
-@dataclasses.dataclass(frozen=True)
-class LinkRef:
-    """An outbound link as it travels to its target's key: who holds it, its kind and where."""
-
-    source_id: int
-    index: int  # position in the source article's link list
-    kind: str  # one of schemas.corpus.LINK_KINDS
-    section: int | None  # None unless a prose link placed in a kept sentence
-    passage: int | None
-    sentence: int | None
-    anchor: str
+# An outbound link as it travels to its target's key: (source id, index in the source's link list,
+# kind, section, passage, sentence), a position the link does not have as NO_PLACE. A plain tuple
+# of ints and a short string, so that Beam's coder writes it without pickling (there is one per
+# link: hundreds of thousands at 10x the sample); the anchor and the rest of the link stay with
+# the source article, which builds the link's rows once the join has given it the target id.
+LinkRef = tuple[int, int, str, int, int, int]
+NO_PLACE = -1
 
 
-@dataclasses.dataclass(frozen=True)
-class ResolvedLink:
-    ref: LinkRef
-    target_title: str
-    target_id: int | None
-    via_redirect: bool
+def link_ref(source_id: int, index: int, kind: str, section: int | None, passage: int | None,
+             sentence: int | None) -> LinkRef:
+    return (source_id, index, kind, NO_PLACE if section is None else section,
+            NO_PLACE if passage is None else passage, NO_PLACE if sentence is None else sentence)
+
+
+# What a resolved link is for its source article: (index in its link list, target id, via_redirect).
+Outbound = tuple[int, int, bool]
 
 
 def resolve_links(title: str, refs: Iterable[LinkRef],
-                  index_entries: Iterable[tuple[int, bool]]) -> Iterator[ResolvedLink]:
-    """Give every link to `title` the article id the title index holds for it (None if absent).
+                  index_entries: Iterable[tuple[int, bool]]) -> Iterator[tuple[str, tuple]]:
+    """Every link to `title` that the title index holds an article id for, routed both ways:
+    ('outbound', (source id, Outbound)) back to the article that holds the link, and
+    ('inbound', (target id, RankedLink)) to the article it points to. A link to a title that is
+    not in the dump yields nothing (its source counts it as missing): the refs are not even read.
 
     An article title wins over a redirect of the same title; ties go to the smallest id so that
     reruns agree."""
     entries = sorted(index_entries, key=lambda entry: (entry[1], entry[0]))
-    target_id, via_redirect = entries[0] if entries else (None, False)
+    if not entries:
+        return
+    target_id, via_redirect = entries[0]
     for ref in refs:
-        yield ResolvedLink(ref, title, target_id, via_redirect)
+        yield "outbound", (ref[0], (ref[1], target_id, via_redirect))
+        yield "inbound", (target_id, ranked_inbound(target_id, inbound_link(ref)))
 
 
 # --- inbound links: a bounded, deterministic sample per article -----------------------------------
@@ -111,13 +115,11 @@ def resolve_links(title: str, refs: Iterable[LinkRef],
 InboundLink = tuple[int, str, int, int, int]
 RankedLink = tuple[int, int, str, int, int, int]  # (rank hash, *InboundLink): sorts in sample order
 InboundSample = tuple[int, list[RankedLink]]  # (links seen, the best-ranked of them)
-NO_PLACE = -1
 
 
 def inbound_link(ref: LinkRef) -> InboundLink:
-    """The inbound link that `ref` is for its target, positions None -> NO_PLACE."""
-    place = (NO_PLACE if p is None else p for p in (ref.section, ref.passage, ref.sentence))
-    return (ref.source_id, ref.kind, *place)
+    """The inbound link that `ref` is for its target: the ref without its index."""
+    return (ref[0], *ref[2:])
 
 
 def inbound_row(link: InboundLink) -> dict:

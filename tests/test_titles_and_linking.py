@@ -86,19 +86,32 @@ def test_redirect_hops():
 
 
 def test_resolve_links_prefers_articles_then_smallest_id():
-    ref = linking.LinkRef(1, 0, "prose", 0, 0, 0, "x")
-    (link,) = linking.resolve_links("T", [ref], [(9, True), (5, False)])
-    assert (link.target_id, link.via_redirect) == (5, False)
-    (link,) = linking.resolve_links("T", [ref], [])
-    assert link.target_id is None
+    ref = linking.link_ref(1, 4, "prose", 0, 0, 0)
+    routed = list(linking.resolve_links("T", [ref], [(9, True), (5, False)]))
+    assert routed == [("outbound", (1, (4, 5, False))),
+                      ("inbound", (5, linking.ranked_inbound(5, (1, "prose", 0, 0, 0))))]
+    assert list(linking.resolve_links("T", [ref], [])) == []  # its source counts it missing
+
+
+def test_link_refs_are_plain_tuples_that_beam_encodes_without_pickling():
+    """One LinkRef travels per link: Beam's FastPrimitivesCoder writes a tuple of ints and
+    strings itself, where a class instance goes through pickle (with its class's name)."""
+    from apache_beam.coders.coders import FastPrimitivesCoder
+
+    ref = linking.link_ref(7, 3, "list", None, None, None)
+    assert ref == (7, 3, "list", linking.NO_PLACE, linking.NO_PLACE, linking.NO_PLACE)
+    assert all(type(value) in (int, str) for value in ref)
+    encoded = FastPrimitivesCoder().encode(("Some title", ref))
+    assert b"linking" not in encoded and b"pipeline" not in encoded
+    assert FastPrimitivesCoder().decode(encoded) == ("Some title", ref)
 
 
 def test_inbound_links_of_every_kind_sort_and_come_back_null():
     """A non-prose link has no place: NO_PLACE in the sample's tuples (None would not sort
     against ints), null again in the row."""
-    refs = [linking.LinkRef(7, 0, "prose", 1, 2, 3, "a"),
-            linking.LinkRef(7, 1, "list", None, None, None, "b"),
-            linking.LinkRef(5, 0, "template", None, None, None, "c")]
+    refs = [linking.link_ref(7, 0, "prose", 1, 2, 3),
+            linking.link_ref(7, 1, "list", None, None, None),
+            linking.link_ref(5, 0, "template", None, None, None)]
     count, kept = linking.sample_inbound(9, [linking.inbound_link(r) for r in refs], 10)
     assert count == 3 and kept == [(5, "template", -1, -1, -1), (7, "list", -1, -1, -1),
                                    (7, "prose", 1, 2, 3)]
