@@ -9,13 +9,13 @@ differs from process to process, and Beam's Parquet sink splits rows into files 
 runs inside one test process agreed where runs of the real command did not."""
 from __future__ import annotations
 
-import hashlib
 import json
 import pathlib
 
 import pytest
 
 from schemas.pairs import METADATA_FILE, PAIRS_DIR
+from tests.job_outputs import file_digests
 from tests.job_process import run_job_process
 
 pytestmark = pytest.mark.slow  # two runs of the job
@@ -24,17 +24,12 @@ SINGLE_PROCESS = ("--direct_running_mode=in_memory",)
 MULTI_PROCESS = ("--direct_running_mode=multi_processing", "--direct_num_workers=2")
 
 
-def _file_digests(directory: pathlib.Path) -> dict[str, str]:
-    return {str(path.relative_to(directory)): hashlib.sha256(path.read_bytes()).hexdigest()
-            for path in sorted(directory.rglob("*")) if path.is_file()}
-
-
 def test_two_runs_in_fresh_processes_write_the_same_bytes(tmp_path):
     single, multi = tmp_path / "single", tmp_path / "multi"
     run_job_process(single, *SINGLE_PROCESS)
     run_job_process(multi, *MULTI_PROCESS)
 
-    single_files, multi_files = _file_digests(single), _file_digests(multi)
+    single_files, multi_files = file_digests(single), file_digests(multi)
     assert sorted(multi_files) == sorted(single_files)
     assert [f for f in single_files if multi_files[f] != single_files[f]] == []
     kinds = {pathlib.Path(f).suffix for f in single_files}
