@@ -305,6 +305,28 @@ class ThresholdLearner:
         return final
 
 
+class CountWordsPerBundle(beam.DoFn):
+    """Texts -> (word, count) of each word of a bundle's texts, emitted when the bundle ends: one
+    element per distinct word of a bundle instead of one per word of the corpus, which Beam
+    would move and combine one by one (most of the cost of counting)."""
+
+    def __init__(self, lower_case: bool):
+        self.lower_case = lower_case
+
+    def start_bundle(self):
+        self.counts = collections.Counter()
+
+    def process(self, text: str):
+        self.counts.update(words(text, self.lower_case))
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindows
+
+        for word_count in self.counts.items():
+            yield GlobalWindows.windowed_value(word_count)
+        self.counts = collections.Counter()
+
+
 class LearnVocab(beam.PTransform):
     """PCollection of texts (sentences) -> singleton PCollection holding the vocab token list.
 
@@ -323,8 +345,8 @@ class LearnVocab(beam.PTransform):
 
     def expand(self, texts):
         return (texts
-                | "Words" >> beam.FlatMap(words, lower_case=self.lower_case)
-                | "CountWords" >> beam.combiners.Count.PerElement()
+                | "CountWords" >> beam.ParDo(CountWordsPerBundle(self.lower_case))
+                | "SumCounts" >> beam.CombinePerKey(sum)
                 | "PruneRareWords" >> beam.FlatMap(prune_entry, self.min_word_count)
                 | "MergeCounts" >> beam.CombinePerKey(sum)
                 | "GatherCounts" >> beam.combiners.ToList()
