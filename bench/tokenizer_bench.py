@@ -141,8 +141,8 @@ def candidates(articles: list[list[str]], tokenizers: Tokenizers) -> list[Candid
 
 
 def job_dofn(rows: list[dict], vocab_path: str) -> Candidate:
-    """The tokenizing step of the job as Beam runs it: the DoFn, one article row at a time, with
-    the Sentence records it builds for packing (DoFn overhead included)."""
+    """The tokenizing step of the job as Beam runs it: the DoFn over one bundle of article rows,
+    with the Sentence records it builds for packing (DoFn overhead included)."""
     from pipeline.pairs_stage import TokenizeArticles
 
     dofn = TokenizeArticles(lower_case=True, max_title_tokens=32)
@@ -152,9 +152,13 @@ def job_dofn(rows: list[dict], vocab_path: str) -> Candidate:
         return sum(len(sentence.ids) for article, _ in outputs for section in article.sections
                    for paragraph in section.paragraphs for sentence in paragraph)
 
+    def run():
+        dofn.start_bundle()
+        outputs = [out for row in rows for out in dofn.process(row, vocab_path)]
+        return outputs + [windowed.value for windowed in dofn.finish_bundle()]
+
     return Candidate("**the job's DoFn**: TokenizeArticles.process",
-                     "one article row at a time -> TokenizedArticle",
-                     lambda: [out for row in rows for out in dofn.process(row, vocab_path)], tokens)
+                     "article rows, batched per tokenizer call -> TokenizedArticle", run, tokens)
 
 
 def lists_from_splits(ragged) -> list[list[int]]:

@@ -16,7 +16,8 @@ from pipeline import sampling
 from pipeline.corpus_stage import JoinStreaming
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import worker_progress
-from pipeline.splits import TRAIN, HeldOutText, hash64, held_out_keys, leaks, pair_split
+from pipeline.splits import (TRAIN, HeldOutText, TextKeys, hash64, keys_leak, pair_split,
+                             text_keys)
 from schemas.corpus import row_passages, row_sentences
 
 NAMESPACE = "wikipairs"
@@ -40,12 +41,15 @@ def _counter(name: str, n: int = 1) -> None:
 
 
 class TokenizeArticles(beam.DoFn):
-    """Corpus article row -> (TokenizedArticle, inbound links): one batched tokenizer call per
-    article, with the tokenizer built once per worker from the vocab the job uses."""
+    """Corpus article rows -> (TokenizedArticle, inbound links), tokenized `batch_articles`
+    articles per tokenizer call (each call costs about a millisecond of dispatch and ragged
+    bookkeeping whatever its size), with the tokenizer built once per worker from the vocab the
+    job uses."""
 
-    def __init__(self, lower_case: bool, max_title_tokens: int):
+    def __init__(self, lower_case: bool, max_title_tokens: int, batch_articles: int = 16):
         self.lower_case = lower_case
         self.max_title_tokens = max_title_tokens
+        self.batch_articles = batch_articles
         self.tokenizer = None
         self.vocab_path = None
 
@@ -60,27 +64,54 @@ class TokenizeArticles(beam.DoFn):
             self.vocab_path = vocab_path
         return self.tokenizer
 
+    def start_bundle(self):
+        self.pending: list[tuple[dict, list[str]]] = []
+
     def process(self, row: dict, vocab_path: str):
-        texts = row_sentences(row)
-        ids = self._tokenizer(vocab_path).tokenize([row["title"]] + texts)
-        self.progress.update(len(texts))
-        _counter("tokenized_sentences", len(texts))
-        title_ids = tuple(ids[0][: self.max_title_tokens])
-        position = 1
-        paragraphs = [[] for _ in row["sections"]]
-        for passage in row_passages(row):
-            sentences = passage.sentences
-            paragraphs[passage.section].append(tuple(
-                Sentence(t, tuple(i)) for t, i in
-                zip(sentences, ids[position:position + len(sentences)])))
-            position += len(sentences)
-        sections = [TokenizedSection(section["is_lead"], tuple(found))
-                    for section, found in zip(row["sections"], paragraphs)]
-        inbound = [inbound_link(link) for link in row["inbound_links"]]
-        yield TokenizedArticle(row["id"], row["title"], title_ids, tuple(sections)), inbound
+        self._tokenizer(vocab_path)
+        self.pending.append((row, [row["title"]] + row_sentences(row)))
+        if len(self.pending) >= self.batch_articles:
+            yield from self._flush()
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindows
+
+        for tokenized in self._flush():
+            yield GlobalWindows.windowed_value(tokenized)
+
+    def _flush(self):
+        pending, self.pending = self.pending, []
+        if not pending:
+            return
+        ids = self.tokenizer.tokenize([text for _, texts in pending for text in texts])
+        position = 0
+        for row, texts in pending:
+            self.progress.update(len(texts) - 1)
+            _counter("tokenized_sentences", len(texts) - 1)
+            yield tokenized_article(row, ids[position:position + len(texts)],
+                                    self.max_title_tokens)
+            position += len(texts)
 
     def teardown(self):
         self.progress.close()
+
+
+def tokenized_article(row: dict, ids: list[list[int]], max_title_tokens: int):
+    """An article row and the ids of its title and sentences (in `row_sentences` order) ->
+    (TokenizedArticle, inbound links)."""
+    title_ids = tuple(ids[0][:max_title_tokens])
+    position = 1
+    paragraphs = [[] for _ in row["sections"]]
+    for passage in row_passages(row):
+        sentences = passage.sentences
+        paragraphs[passage.section].append(tuple(
+            Sentence(t, tuple(i)) for t, i in
+            zip(sentences, ids[position:position + len(sentences)])))
+        position += len(sentences)
+    sections = [TokenizedSection(section["is_lead"], tuple(found))
+                for section, found in zip(row["sections"], paragraphs)]
+    inbound = [inbound_link(link) for link in row["inbound_links"]]
+    return TokenizedArticle(row["id"], row["title"], title_ids, tuple(sections)), inbound
 
 
 def inbound_link(link: dict) -> sampling.InboundLink:
@@ -108,31 +139,47 @@ def wlp_requests(view_and_links, config: sampling.PairConfig, fractions):
 
 def _wlp_pairs(_, requests, config, ids, source):
     """The WLP requests addressed to one linking article B, met with B's passages (`source`: B's
-    view, none if B has no row). Requests are streamed: one per article B links to, at most."""
-    for view in source:
+    view as values, none if B has no row). Requests are streamed: one per article B links to, at
+    most."""
+    for values in source:
+        view = None  # rebuilt for the articles some target asks for only
         for request in requests:
+            if view is None:
+                view = sampling.ArticleView.from_values(values)
             pair = sampling.wlp_pair(request, view, config, ids)
             if pair is not None:
                 yield pair
 
 
-@dataclasses.dataclass(frozen=True)
-class Placed:
-    """A serialized pair with where it goes."""
-
-    split: str
-    task: str
-    order: int  # hash of the pair id: shard = order % shards, and the order inside the shard
-    record: bytes
+# A drawn pair as it travels to its shard: (split, task, order, record, text keys, stat names),
+# plain values, which Beam encodes itself between steps (a dataclass it would pickle at each);
+# order is the hash of the pair id: shard = order % shards, and the order inside the shard.
+PlacedPair = tuple[str, str, int, bytes, TextKeys, tuple[str, ...]]
 
 
-def split_of_pair(pair: sampling.Pair, fractions) -> str:
-    return pair_split(pair.query_article_id, pair.doc_article_id, fractions)
+def place(pair: sampling.Pair, fractions, keep_text: bool) -> PlacedPair:
+    """A drawn pair -> its split, serialized Example and what the steps after it need, computed
+    once."""
+    from schemas.pairs import PAIRS_SCHEMA_VERSION, serialize_example
+
+    split = pair_split(pair.query_article_id, pair.doc_article_id, fractions)
+    values = {
+        "schema_version": PAIRS_SCHEMA_VERSION, "task": pair.task, "pair_id": pair.pair_id,
+        "query_ids": pair.query_ids, "doc_ids": pair.doc_ids,
+        "query_article_id": pair.query_article_id, "doc_article_id": pair.doc_article_id,
+        "query_title": pair.query_title, "doc_title": pair.doc_title,
+    }
+    if keep_text:
+        values.update(query_text=pair.query_text, doc_text=pair.doc_text)
+    keys = text_keys(pair.query_text, pair.doc_sentences, pair.doc_text)
+    return (split, pair.task, hash64(pair.pair_id), serialize_example(values), keys,
+            _pair_stats(pair, split))
 
 
-def held_out_text(pair: sampling.Pair, fractions):
-    if split_of_pair(pair, fractions) != TRAIN:
-        yield held_out_keys(pair.query_text, pair.doc_text)
+def held_out_text(placed: PlacedPair):
+    split, _, _, _, keys, _ = placed
+    if split != TRAIN:
+        yield keys[:2]  # the query and the document (splits.held_out_keys)
 
 
 class CollectHeldOut(beam.CombineFn):
@@ -152,46 +199,31 @@ class CollectHeldOut(beam.CombineFn):
         return HeldOutText(keys)
 
 
-def drop_leaking(pair: sampling.Pair, fractions, held_out: HeldOutText):
+def drop_leaking(placed: PlacedPair, held_out: HeldOutText):
     """Training pairs that carry held-out text are counted and dropped; all others pass."""
-    if split_of_pair(pair, fractions) == TRAIN and leaks(
-            pair.query_text, pair.doc_sentences, pair.doc_text, held_out):
-        yield beam.pvalue.TaggedOutput("stats", (f"held_out_text/{pair.task}", 1))
+    split, task, _, _, keys, _ = placed
+    if split == TRAIN and keys_leak(keys, held_out):
+        yield beam.pvalue.TaggedOutput("stats", (f"held_out_text/{task}", 1))
     else:
-        yield pair
+        yield placed
 
 
-def place(pair: sampling.Pair, fractions, keep_text: bool) -> Placed:
-    from schemas.pairs import PAIRS_SCHEMA_VERSION, serialize_example
-
-    values = {
-        "schema_version": PAIRS_SCHEMA_VERSION, "task": pair.task, "pair_id": pair.pair_id,
-        "query_ids": pair.query_ids, "doc_ids": pair.doc_ids,
-        "query_article_id": pair.query_article_id, "doc_article_id": pair.doc_article_id,
-        "query_title": pair.query_title, "doc_title": pair.doc_title,
-    }
-    if keep_text:
-        values.update(query_text=pair.query_text, doc_text=pair.doc_text)
-    return Placed(split_of_pair(pair, fractions), pair.task, hash64(pair.pair_id),
-                  serialize_example(values))
-
-
-def _pair_stats(pair: sampling.Pair, fractions) -> list[tuple[str, int]]:
-    split = split_of_pair(pair, fractions)
+def _pair_stats(pair: sampling.Pair, split: str) -> tuple[str, ...]:
     stats = [f"count/{split}/{pair.task}"]
     stats += [f"truncated/query/{pair.task}"] if pair.query_truncated else []
     stats += [f"truncated/doc/{pair.task}"] if pair.doc_truncated else []
     stats += [f"link_kind/{split}/{pair.link_kind}"] if pair.link_kind else []
-    return [(stat, 1) for stat in stats]
+    return tuple(stats)
 
 
 def shard_count(records: int, records_per_shard: int) -> int:
     return max(1, math.ceil(records / records_per_shard))
 
 
-def _key_by_shard(placed: Placed, counts: dict, records_per_shard: int):
-    shards = shard_count(counts.get(f"count/{placed.split}/{placed.task}", 0), records_per_shard)
-    return (placed.split, placed.task, placed.order % shards, shards), (placed.order, placed.record)
+def _key_by_shard(placed: PlacedPair, counts: dict, records_per_shard: int):
+    split, task, order, record, _, _ = placed
+    shards = shard_count(counts.get(f"count/{split}/{task}", 0), records_per_shard)
+    return (split, task, order % shards, shards), (order, record)
 
 
 def write_shard(kv, pairs_dir: str) -> tuple[str, dict[str, int]]:
@@ -295,7 +327,7 @@ class BuildPairs(beam.PTransform):
         packed = tokenized | "Pack" >> beam.MapTuple(
             lambda article, inbound: (to_view(article, pair_config), inbound))
         views = packed | "Views" >> beam.MapTuple(lambda view, _: view)
-        by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v))
+        by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v.as_values()))
         fractions = config.split_fractions
         requests = packed | "WlpRequests" >> beam.FlatMap(
             wlp_requests, pair_config, fractions).with_outputs("stats", main="requests")
@@ -303,21 +335,20 @@ class BuildPairs(beam.PTransform):
                | "JoinSource" >> JoinStreaming("requests", _wlp_pairs, pair_config, ids_side))
         ict = views | "IctPairs" >> beam.FlatMap(sampling.ict_pairs, pair_config, ids_side)
         bfs = views | "BfsPairs" >> beam.FlatMap(sampling.bfs_pairs, pair_config, ids_side)
-        drawn = (ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
-        held_out = (drawn | "HeldOutText" >> beam.FlatMap(held_out_text, fractions)
+        drawn = ((ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
+                 | "Place" >> beam.Map(place, fractions, config.keep_text))
+        held_out = (drawn | "HeldOutText" >> beam.FlatMap(held_out_text)
                     | "CollectHeldOut" >> beam.CombineGlobally(CollectHeldOut()))
         kept = drawn | "DropLeaking" >> beam.FlatMap(
-            drop_leaking, fractions, beam.pvalue.AsSingleton(held_out)).with_outputs(
-                "stats", main="pairs")
+            drop_leaking, beam.pvalue.AsSingleton(held_out)).with_outputs("stats", main="pairs")
         pairs = kept.pairs
 
-        counts = ((pairs | "PairStats" >> beam.FlatMap(_pair_stats, fractions),
+        counts = ((pairs | "PairStats" >> beam.FlatMap(lambda placed: [(s, 1) for s in placed[5]]),
                    requests.stats, kept.stats)
                   | "AllStats" >> beam.Flatten()
                   | "SumStats" >> beam.CombinePerKey(sum)
                   | "CountsDict" >> beam.combiners.ToDict())
         shards = (pairs
-                  | "Place" >> beam.Map(place, fractions, config.keep_text)
                   | "KeyByShard" >> beam.Map(_key_by_shard, beam.pvalue.AsSingleton(counts),
                                              config.records_per_shard)
                   | "GroupShards" >> beam.GroupByKey()

@@ -44,6 +44,15 @@ def pair_split(query_article_id: int, doc_article_id: int, fractions: Sequence[f
     return split
 
 
+# A pair's text as the held-out rules compare it: (query key, document key, key of each sentence
+# of the document), 64-bit hashes computed once, where the pair is drawn.
+TextKeys = tuple[int, ...]
+
+
+def text_keys(query_text: str, doc_sentences: Iterable[str], doc_text: str) -> TextKeys:
+    return (hash64(query_text), hash64(doc_text), *(hash64(s) for s in doc_sentences))
+
+
 def held_out_keys(query_text: str, doc_text: str) -> tuple[int, int]:
     """What a held-out pair forbids in train: its query sentence and its document."""
     return hash64(query_text), hash64(doc_text)
@@ -53,8 +62,13 @@ def leaks(query_text: str, doc_sentences: Iterable[str], doc_text: str,
           held_out: "HeldOutText") -> bool:
     """Whether a training pair carries held-out text: its query or a sentence of its document is
     a held-out query sentence, or its document is a held-out document."""
-    sentences = [hash64(query_text), *(hash64(s) for s in doc_sentences)]
-    return held_out.has_query(sentences) or held_out.has_doc(hash64(doc_text))
+    return keys_leak(text_keys(query_text, doc_sentences, doc_text), held_out)
+
+
+def keys_leak(keys: TextKeys, held_out: "HeldOutText") -> bool:
+    """`leaks`, on a pair's `text_keys`."""
+    query, doc, *sentences = keys
+    return held_out.has_query([query, *sentences]) or held_out.has_doc(doc)
 
 
 class HeldOutText:

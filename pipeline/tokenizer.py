@@ -130,7 +130,10 @@ class WordPieceTokenizer:
             return []
         # Eager, not a tf.function: for an article's batch, calling a tf.function that returns a
         # RaggedTensor costs more than dispatching its few ops (bench/tokenizer_bench.py).
-        return self._tf_tokenize(tf.constant(list(texts), dtype=tf.string)).to_list()
+        ragged = self._tf_tokenize(tf.constant(list(texts), dtype=tf.string))
+        # Two numpy arrays to lists and slices: a few times cheaper than RaggedTensor.to_list.
+        ids, splits = ragged.flat_values.numpy().tolist(), ragged.row_splits.numpy().tolist()
+        return [ids[start:end] for start, end in zip(splits, splits[1:])]
 
     # --- ids -> text ------------------------------------------------------------------------
 

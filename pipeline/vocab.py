@@ -178,7 +178,7 @@ def learn_vocab(
     `vocab_size` is a target: fewer tokens when the corpus is too small to fill it (a piece must be
     seen `lower_thresh` times), more when the alphabet alone (reserved tokens + each character
     twice) is larger or the threshold search hits `upper_thresh`; a warning says so.
-    A thin call of tensorflow-text's learner (its defaults), with the counts sorted first so the
+    tensorflow-text's learner (its defaults; `learn_wordpieces`), with the counts sorted first so the
     result never depends on the order the counts arrived in.
     """
     from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
@@ -186,17 +186,142 @@ def learn_vocab(
     ordered = sorted(word_counts, key=lambda word_count: (-word_count[1], word_count[0]))
     if not ordered:
         raise ValueError("no words to learn a vocabulary from")
-    vocab = learner.learn(
-        ordered, vocab_size, list(reserved_tokens), upper_thresh=upper_thresh,
-        lower_thresh=lower_thresh, num_iterations=num_iterations,
-        max_input_tokens=max_input_tokens, max_token_length=max_token_length,
-        max_unique_chars=max_unique_chars, slack_ratio=slack_ratio,
-        include_joiner_token=True, joiner=SUFFIX_INDICATOR)
+    params = learner.Params(
+        upper_thresh, lower_thresh, num_iterations, max_input_tokens, max_token_length,
+        max_unique_chars, vocab_size, slack_ratio, True, SUFFIX_INDICATOR, list(reserved_tokens))
+    vocab = learn_wordpieces(ordered, params)
     if len(vocab) > vocab_size:
         logging.warning("learned %d WordPiece tokens, more than vocab_size=%d (alphabet of %d "
                         "characters)", len(vocab), vocab_size,
                         sum(1 for token in vocab if len(token) == 1))
     return vocab
+
+
+def learn_wordpieces(word_counts: list[WordCount], params) -> list[str]:
+    """tensorflow-text's `learn` (the same vocabulary, token for token), with its binary search
+    over thresholds run by a `ThresholdLearner`, which counts the first iteration once."""
+    from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
+
+    upper, lower = learner.get_search_threshs(word_counts, params.upper_thresh,
+                                              params.lower_thresh)
+    counts = learner.get_input_words(word_counts, params.reserved_tokens, params.max_token_length)
+    allowed_chars = learner.get_allowed_chars(counts, params.max_unique_chars)
+    counts = learner.filter_input_words(counts, allowed_chars, params.max_input_tokens)
+    at_threshold = ThresholdLearner(counts, params)
+    slack_count = max(params.slack_ratio * params.vocab_size, 0)
+    while True:  # the library's learn_binary_search, as a loop
+        thresh = (upper + lower) // 2
+        vocab = at_threshold.learn(thresh)
+        within_slack = (len(vocab) <= params.vocab_size
+                        and params.vocab_size - len(vocab) <= slack_count)
+        if within_slack or lower >= upper or thresh <= 1:
+            return vocab
+        if len(vocab) > params.vocab_size:
+            lower = thresh + 1
+        else:
+            upper = thresh - 1
+
+
+class ThresholdLearner:
+    """tensorflow-text's `learn_with_thresh` for one list of word counts at many thresholds.
+
+    The library's binary search relearns from scratch at each threshold (a dozen times), and its
+    first iteration, which counts every substring of every word, costs most. That iteration does
+    not depend on the threshold: it counts all substrings and takes each piece's count off its
+    prefixes whatever the threshold, and only then keeps the pieces at or above it. So its counts
+    are computed once, and each threshold only filters them. Every iteration is the library's
+    algorithm, its prefix bookkeeping done cheaper (`_final_counts`); tests/test_vocab.py checks
+    the vocabularies equal to the library's.
+    """
+
+    def __init__(self, word_counts: list[WordCount], params):
+        from tensorflow_text.tools.wordpiece_vocab import (
+            wordpiece_tokenizer_learner_lib as learner)
+
+        self.learner, self.word_counts, self.params = learner, word_counts, params
+        self.char_tokens = learner.extract_char_tokens(word_counts)
+        self._first_counts: list[WordCount] | None = None
+
+    def learn(self, thresh: int) -> list[str]:
+        learner, params = self.learner, self.params
+        curr_tokens = learner.ensure_all_tokens_exist(
+            self.char_tokens, {}, params.include_joiner_token, params.joiner)
+        for iteration in range(params.num_iterations):
+            counts = (self._first_iteration() if iteration == 0
+                      else self._final_counts(self._subtoken_counts(curr_tokens)))
+            next_tokens = {token: count for token, count in counts if count >= thresh}
+            curr_tokens = learner.ensure_all_tokens_exist(
+                self.char_tokens, next_tokens, params.include_joiner_token, params.joiner)
+        return learner.generate_final_vocabulary(params.reserved_tokens, self.char_tokens,
+                                                 curr_tokens)
+
+    def _first_iteration(self) -> list[WordCount]:
+        if self._first_counts is None:
+            self._first_counts = self._final_counts(self._subtoken_counts(None))
+        return self._first_counts
+
+    def _subtoken_counts(self, curr_tokens: dict | None) -> list[dict[str, int]]:
+        """Counts of the substrings of every word, by length, that start where a piece of
+        `curr_tokens` starts (None: at every character, the first iteration)."""
+        params = self.params
+        joiner = params.joiner if params.include_joiner_token else ""
+        subtokens = [collections.defaultdict(int) for _ in range(params.max_token_length + 1)]
+        for word, count in self.word_counts:
+            if curr_tokens is None:
+                split_indices = range(1, len(word) + 1)
+            else:
+                split_indices = self.learner.get_split_indices(
+                    word, curr_tokens, params.include_joiner_token, params.joiner)
+                if not split_indices:
+                    continue
+            start = 0
+            for index in split_indices:
+                # The pieces starting at `start` are the prefixes of `tail` (joiner included).
+                tail, skip = (joiner + word[start:], len(joiner)) if start > 0 else (word, 0)
+                for length in range(1, len(word) - start + 1):
+                    subtokens[length][tail[:skip + length]] += count
+                start = index
+        return subtokens
+
+    def _final_counts(self, subtokens: list[dict[str, int]]) -> list[WordCount]:
+        """(piece, its count less the counts of its longer extensions), longest pieces first: the
+        counts the library compares with the threshold, in its order.
+
+        The library takes each piece's (already reduced) count off every shorter prefix, which
+        costs a slice and a look-up per prefix. The result is the same as taking each piece's
+        own count off its parent, the prefix one character shorter, only: a piece's reduced
+        count plus all that was taken off it is its own count. Every prefix of a counted piece
+        is counted (its substrings are counted for every end), so no chain breaks."""
+        final: list[WordCount] = []
+        taken = collections.defaultdict(int)  # piece -> the counts of its one-longer extensions
+        for length in range(self.params.max_token_length, 0, -1):
+            for token, count in subtokens[length].items():
+                final.append((token, count - taken.get(token, 0)))
+                if length > 1:
+                    taken[token[:-1]] += count
+        return final
+
+
+class CountWordsPerBundle(beam.DoFn):
+    """Texts -> (word, count) of each word of a bundle's texts, emitted when the bundle ends: one
+    element per distinct word of a bundle instead of one per word of the corpus, which Beam
+    would move and combine one by one (most of the cost of counting)."""
+
+    def __init__(self, lower_case: bool):
+        self.lower_case = lower_case
+
+    def start_bundle(self):
+        self.counts = collections.Counter()
+
+    def process(self, text: str):
+        self.counts.update(words(text, self.lower_case))
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindows
+
+        for word_count in self.counts.items():
+            yield GlobalWindows.windowed_value(word_count)
+        self.counts = collections.Counter()
 
 
 class LearnVocab(beam.PTransform):
@@ -217,8 +342,8 @@ class LearnVocab(beam.PTransform):
 
     def expand(self, texts):
         return (texts
-                | "Words" >> beam.FlatMap(words, lower_case=self.lower_case)
-                | "CountWords" >> beam.combiners.Count.PerElement()
+                | "CountWords" >> beam.ParDo(CountWordsPerBundle(self.lower_case))
+                | "SumCounts" >> beam.CombinePerKey(sum)
                 | "PruneRareWords" >> beam.FlatMap(prune_entry, self.min_word_count)
                 | "MergeCounts" >> beam.CombinePerKey(sum)
                 | "GatherCounts" >> beam.combiners.ToList()

@@ -165,3 +165,19 @@ def test_write_vocab_round_trips_and_refuses_broken_lines(learned, learned_token
     assert learned_tokenizer.vocab == learned
     with pytest.raises(ValueError, match="cannot be lines"):
         write_vocab(list(RESERVED_TOKENS) + ["a\nb"], str(tmp_path / "vocab.txt"))
+
+
+@pytest.mark.parametrize("params", [LEARN, dict(vocab_size=500, num_iterations=2),
+                                    dict(vocab_size=3000, lower_thresh=2, max_token_length=8)])
+def test_learn_vocab_gives_tensorflow_texts_vocabulary(word_counts, params):
+    """learn_vocab counts the learner's first iteration once for all thresholds of its binary
+    search; the vocabulary must stay the library's, token for token."""
+    from tensorflow_text.tools.wordpiece_vocab import wordpiece_tokenizer_learner_lib as learner
+
+    counts = sorted(prune_word_counts(word_counts.items(), MIN_WORD_COUNT),
+                    key=lambda word_count: (-word_count[1], word_count[0]))
+    params = {"upper_thresh": 10_000_000, **params}
+    vocab_size = params.pop("vocab_size")
+    expected = learner.learn(counts, vocab_size, list(RESERVED_TOKENS),
+                             include_joiner_token=True, joiner=SUFFIX_INDICATOR, **params)
+    assert learn_vocab(counts, vocab_size, **params) == expected
