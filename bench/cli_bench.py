@@ -17,10 +17,9 @@ The floors, plain tf.data reading of every file:
 - D: files interleaved, each file's records batched and parsed inside its own branch of the
   interleave (parallel), then prefetch: batches per file before parse_example, the fastest plain
   reading found (what stats itself reads with).
-- C: D parsing only the 6 features stats needs: the floor of the work stats cannot avoid; shown,
-  not the target.
+- C: D parsing only the 6 features stats needs: the floor of the work stats cannot avoid.
 Runs, alternated round by round: each floor as its own process (`--floor X`), and the `wikipairs
-stats --json --quiet` process. The floor is the fastest of A, B and D.
+stats --json --quiet` process. The floor is the fastest of A, B, C and D.
 
     .venv/bin/python bench/cli_bench.py [--copies 1590] [--rounds 3] [--batch-size 1024]
 """
@@ -52,6 +51,7 @@ from schemas.pairs import (COMPRESSION, METADATA_FILE, TEXT_FEATURES, VOCAB_FILE
 SAMPLE = ROOT / "data" / "enwiki-sample-pages-articles.xml.bz2"
 VOCAB = ROOT / "data" / "bert-base-uncased-vocab.txt"
 BENCH_WORK = WORK / "cli_bench"
+FLOORS = "ABCD"
 ID_STRIDE = 10**7  # article ids of the sample are below this
 
 
@@ -230,6 +230,8 @@ def main() -> None:
     size = sum(os.path.getsize(f) for f in files)
     print(f"data: {pairs}: {records:,} pairs in {len(files)} shards, {size / 1e6:,.0f} MB")
     runs = {name: Runs(name) for name in ("floor A", "floor B", "floor D", "floor C", "stats")}
+    # The floor is the fastest plain reading of whatever the shards hold that stats reads: C reads
+    # only stats' features, so a stats that parses less than D cannot beat its floor by that.
     for round_number in range(args.rounds):
         for name, run in runs.items():
             command = (stats_process(pairs, args.batch_size) if name == "stats"
@@ -240,19 +242,24 @@ def main() -> None:
             else:
                 assert int(out) == records, out
             run.add(wall, cpu)
-        floor_s = min(runs[f"floor {v}"].walls[-1] for v in "ABD")
+        floor_s = min(runs[f"floor {v}"].walls[-1] for v in FLOORS)
         print(f"round {round_number + 1}: " + ", ".join(
             f"{r.name} {r.walls[-1]:.2f} s ({r.cpus[-1]:.1f} CPU s)" for r in runs.values())
             + f"; stats at {floor_s / runs['stats'].walls[-1]:.0%} of the floor", flush=True)
-    floor = min((runs[f"floor {v}"] for v in "ABD"), key=lambda r: statistics.median(r.walls))
-    floor_rate = records / statistics.median(floor.walls)
-    rows = [f"whole processes, median of {args.rounds} rounds; the floor is {floor.name}",
-            "| process | median wall s | best wall s | records/s (median) | vs floor "
+    # Both ways: the floor's best round against stats' best, and median against median (tf.data's
+    # parallelism on 2 cores makes single rounds bimodal).
+    best_floor = min((runs[f"floor {v}"] for v in FLOORS), key=lambda r: min(r.walls))
+    median_floor = min((runs[f"floor {v}"] for v in FLOORS),
+                       key=lambda r: statistics.median(r.walls))
+    rows = [f"whole processes, {args.rounds} rounds; the floor: {best_floor.name} by best wall, "
+            f"{median_floor.name} by median wall",
+            "| process | best wall s | vs floor (best) | median wall s | vs floor (median) "
             "| median CPU s |", "|---|--:|--:|--:|--:|--:|"]
     for run in runs.values():
-        rate = records / statistics.median(run.walls)
-        rows.append(f"| {run.name} | {statistics.median(run.walls):.2f} | {min(run.walls):.2f} "
-                    f"| {rate:,.0f} | {rate / floor_rate:.0%} | {statistics.median(run.cpus):.1f} |")
+        best, median = min(run.walls), statistics.median(run.walls)
+        rows.append(f"| {run.name} | {best:.2f} | {min(best_floor.walls) / best:.0%} "
+                    f"| {median:.2f} | {statistics.median(median_floor.walls) / median:.0%} "
+                    f"| {statistics.median(run.cpus):.1f} |")
     print("\n".join(rows))
 
 
