@@ -116,16 +116,21 @@ def walks(text: str, site):
     return _flat(ours), _flat(reference)
 
 
-def testtoken_walk_equals_tree_walk_on_every_sample_article(sample_pages, sample_site):
-    compared = links = 0
+def sample_articles(sample_pages):
+    """(title, stripped wikitext) of every main-namespace article of the sample."""
     for page in sample_pages:
         if not isinstance(page, RawPage):
             continue
         fields = page_fields(page.xml)
-        if fields.namespace != 0 or fields.redirect is not None:
-            continue
-        ours, reference = walks(strip_wikitext(fields.text).text, sample_site)
-        assert ours == reference, fields.title
+        if fields.namespace == 0 and fields.redirect is None:
+            yield fields.title, strip_wikitext(fields.text).text
+
+
+def test_token_walk_equals_tree_walk_on_every_sample_article(sample_pages, sample_site):
+    compared = links = 0
+    for title, text in sample_articles(sample_pages):
+        ours, reference = walks(text, sample_site)
+        assert ours == reference, title
         compared += 1
         links += sum(len(section_links) for *_, section_links in ours[0])
     assert compared > 90 and links > 10000  # the whole sample, not a few pages
@@ -166,18 +171,12 @@ def plain_read(text: str, site):
     return _flat(reader)
 
 
-def test_plain_reader_equalstoken_walk_on_every_sample_article(sample_pages, sample_site):
+def test_plain_reader_equals_token_walk_on_every_sample_article(sample_pages, sample_site):
     read = 0
-    for page in sample_pages:
-        if not isinstance(page, RawPage):
-            continue
-        fields = page_fields(page.xml)
-        if fields.namespace != 0 or fields.redirect is not None:
-            continue
-        text = strip_wikitext(fields.text).text
+    for title, text in sample_articles(sample_pages):
         plain = plain_read(text, sample_site)
         if plain is not None:
-            assert plain == _flat(token_walk(text, sample_site, float("inf"))), fields.title
+            assert plain == _flat(token_walk(text, sample_site, float("inf"))), title
             read += 1
     assert read >= 60  # of 104: the fast path is the usual one, or it is not worth having
 
