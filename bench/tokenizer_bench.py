@@ -58,7 +58,7 @@ class Row:
 
 def article_rows(dump: pathlib.Path) -> list[dict]:
     """The corpus rows of the articles of a dump, as the corpus stage writes them."""
-    from pipeline.corpus_rows import article_row
+    from pipeline.corpus_rows import article_row, staged_article
     from pipeline.dump_reader import iter_pages, read_siteinfo
     from pipeline.parse_page import parse_page
     from pipeline.records import Article, RawPage
@@ -66,7 +66,8 @@ def article_rows(dump: pathlib.Path) -> list[dict]:
     site = read_siteinfo(str(dump))
     results = (parse_page(page, site) for page in iter_pages(str(dump))
                if isinstance(page, RawPage))
-    return [article_row(result, {}, []) for result in results if isinstance(result, Article)]
+    return [article_row(staged_article(result), {}, [], 0) for result in results
+            if isinstance(result, Article)]
 
 
 def one_thread(cpu: int) -> None:

@@ -1,35 +1,39 @@
 """The corpus stage as Beam plumbing around the pure functions of the other modules.
 
-dump files -> read tasks -> Reshuffle -> raw pages -> grouped by page id (spreads them like a
-Reshuffle, and brings pages that share an id together) -> parse, one kept page per id ->
-articles / redirects / skips -> redirect chains chased by joins -> links resolved by a join ->
-articles with outbound target ids and a bounded sample of their inbound links -> Parquet tables +
-corpus_stats.json.
+dump files -> read tasks -> Reshuffle -> each task read and parsed where it is read: articles'
+text staged on disk (`pipeline.staging`), their heads (id, title, links), redirects and skips
+go on -> heads and redirects grouped by id (pages that share an id are settled) -> redirect
+chains chased by joins -> links resolved by a join -> per article its resolved links and a
+bounded sample of its inbound links -> grouped by read task -> each task's staged articles read
+back and written as that task's parts of the articles and links tables -> corpus_stats.json.
 
-Memory per key is bounded everywhere, whatever the fan-in of a title: the joins whose one side
-can be huge (every link to "United States") stream that side (`JoinStreaming`), and inbound links
-reach their article as a capped sample combined before the shuffle (`SampleInbound`).
+Only ids, titles and links cross the shuffles: the text is written once where it was parsed and
+read once where its table parts are written, so a local run holds no text in memory and
+Dataflow shuffles none. Memory per key is bounded everywhere, whatever the fan-in of a title:
+the joins whose one side can be huge (every link to "United States") stream that side
+(`JoinStreaming`), and inbound links reach their article as a capped sample combined before the
+shuffle (`SampleInbound`).
 """
 from __future__ import annotations
 
 import collections
 import dataclasses
 import json
-import pickle
-import zlib
 
 import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import corpus_rows, linking
-from pipeline.duplicate_ids import grouping_key, settle_duplicate_ids
+from pipeline.duplicate_ids import settle_duplicate_ids
 from pipeline.parse_page import ParseConfig, parse_page
 from pipeline.progress import worker_progress
-from pipeline.records import Article, RawPage, ReadProblem, Redirect, Skip
+from pipeline.records import ArticleHead, PageOrigin, RawPage, ReadProblem, Redirect, Skip
 
 NAMESPACE = "wikipairs"
 # Parquet writers hold a row group in memory until it is this big (Beam's default is 64 MB each).
-ROW_GROUP_BYTES = 8 << 20
+ROW_GROUP_BYTES = 2 << 20
+# A links-table row's size for cutting row groups, besides its anchor and target title.
+LINK_ROW_BYTES = 64
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,86 +52,96 @@ class CorpusConfig:
             raise ValueError(f"max_inbound_links must be at least 1, not {self.max_inbound_links}")
 
 
-# --- what the shuffles carry ------------------------------------------------------------------
-# The local runner holds every shuffled PCollection in memory (twice for a join's input: it
-# materializes the Flatten in front of the GroupByKey), and Dataflow pays for shuffled bytes. Page
-# XML and parsed articles, the two big payloads, cross their shuffle compressed (zlib at its
-# fastest level: a few percent of the parse time, under half of the bytes).
-
-def compressed_page(page: RawPage) -> RawPage:
-    return dataclasses.replace(page, xml=zlib.compress(page.xml, 1))
-
-
-def decompressed_page(page: RawPage) -> RawPage:
-    return dataclasses.replace(page, xml=zlib.decompress(page.xml))
-
-
-def compressed(value) -> bytes:
-    return zlib.compress(pickle.dumps(value, pickle.HIGHEST_PROTOCOL), 1)
-
-
-def decompressed(data: bytes):
-    return pickle.loads(zlib.decompress(data))
-
-
 def _count(name: str, n: int = 1) -> None:
     Metrics.counter(NAMESPACE, name).inc(n)
 
 
-class ReadPages(beam.DoFn):
-    """A read task (a file, or a byte range of a multistream file) -> raw pages and read problems."""
+@dataclasses.dataclass(frozen=True)
+class NumberedTask:
+    """A read task with its place in the plan: the index names its table parts."""
 
-    PROBLEMS = "problems"
+    index: int
+    count: int
+    task: object  # multistream.ReadTask
 
-    def process(self, task):
+
+def _plan(patterns, target_bytes):
+    from pipeline.multistream import plan_read_tasks
+
+    tasks = plan_read_tasks(list(patterns), target_bytes)
+    return [NumberedTask(index, len(tasks), task) for index, task in enumerate(tasks)]
+
+
+def _head(article, staged: tuple[int, int]) -> ArticleHead:
+    refs = linking.pack_refs(linking.link_ref(article.id, index, link.kind, link.section,
+                                              link.passage, link.sentence)
+                             for index, link in enumerate(article.links))
+    return ArticleHead(article.id, article.title, staged,
+                       "\n".join(link.target for link in article.links), refs)
+
+
+class ReadAndParse(beam.DoFn):
+    """A read task -> its pages parsed where they are read. Articles: staged on disk, their
+    heads keyed by id; redirects keyed by id; skips and read problems as they are; and one
+    (task index, staged file) per task, so that every task writes its table parts."""
+
+    PROBLEMS, SKIPS, STAGED, COUNTS = "problems", "skips", "staged", "counts"
+
+    def __init__(self, config: ParseConfig, staging_dir: str):
+        self.config, self.staging_dir = config, staging_dir
+
+    def process(self, numbered: NumberedTask, sites):
         from pipeline.dump_reader import iter_pages
+        from pipeline.staging import StagedWriter, staged_path
 
+        task = numbered.task
         where = task.path if task.byte_range is None else f"{task.path}@{task.byte_range[0]}"
-        progress = worker_progress(f"reading {where}")
-        for item in iter_pages(task.path, task.byte_range):
-            if isinstance(item, RawPage):
+        progress = worker_progress(f"reading and parsing {where}")
+        staged = StagedWriter(staged_path(self.staging_dir, numbered.index))
+        pages = 0
+        try:
+            for item in iter_pages(task.path, task.byte_range):
+                if not isinstance(item, RawPage):  # its pages_read is counted with the problem
+                    _count("pages_read" if item.is_page else "file_problems")
+                    yield beam.pvalue.TaggedOutput(self.PROBLEMS, item)
+                    continue
+                pages += 1
                 _count("pages_read")
+                result = parse_page(item, sites[item.source], self.config)
                 progress.update()
-                yield item
-            else:
-                _count("pages_read" if item.is_page else "file_problems")
-                yield beam.pvalue.TaggedOutput(self.PROBLEMS, item)
-        progress.close()
+                if isinstance(result, Skip):
+                    _count(result.bucket)
+                    yield beam.pvalue.TaggedOutput(self.SKIPS, result)
+                    continue
+                if not isinstance(result, Redirect):
+                    ordinal = staged.write(corpus_rows.staged_article(result))
+                    result = _head(result, (numbered.index, ordinal))
+                yield result.id, (PageOrigin(item.source, item.record, item.position), result)
+        finally:
+            path = staged.close()
+            progress.close()
+        yield beam.pvalue.TaggedOutput(self.STAGED, (numbered.index, (numbered.count, path)))
+        yield beam.pvalue.TaggedOutput(self.COUNTS, {"pages_read": pages})
 
 
-class ParsePages(beam.DoFn):
-    """Raw pages (compressed) that share a page id -> Article | Redirect | Skip each, counted per
-    bucket: one of them is kept, the others are `failed:duplicate_id` (`duplicate_ids`)."""
+class SettleIds(beam.DoFn):
+    """(id, [(origin, ArticleHead | Redirect)]) -> the one kept (`duplicate_ids`), tagged by
+    kind, and the others as `failed:duplicate_id` skips."""
 
     ARTICLES, REDIRECTS, SKIPS = "articles", "redirects", "skips"
 
-    def __init__(self, config: ParseConfig):
-        self.config = config
-
-    def setup(self):
-        self.progress = worker_progress("parsing (this worker)")
-
-    def process(self, keyed_pages, sites):
-        _, pages = keyed_pages
-        parsed = []
-        for page in map(decompressed_page, pages):
-            parsed.append((page, parse_page(page, sites[page.source], self.config)))
-            self.progress.update()
+    def process(self, keyed):
+        _, parsed = keyed
         for result in settle_duplicate_ids(parsed):
-            yield self._tagged(result)
-
-    def _tagged(self, result):
-        if isinstance(result, Article):
-            _count("kept:article")
-            return beam.pvalue.TaggedOutput(self.ARTICLES, result)
-        if isinstance(result, Redirect):
-            _count("kept:redirect")
-            return beam.pvalue.TaggedOutput(self.REDIRECTS, result)
-        _count(result.bucket)
-        return beam.pvalue.TaggedOutput(self.SKIPS, result)
-
-    def teardown(self):
-        self.progress.close()
+            if isinstance(result, ArticleHead):
+                _count("kept:article")
+                yield beam.pvalue.TaggedOutput(self.ARTICLES, result)
+            elif isinstance(result, Redirect):
+                _count("kept:redirect")
+                yield beam.pvalue.TaggedOutput(self.REDIRECTS, result)
+            else:
+                _count(result.bucket)
+                yield beam.pvalue.TaggedOutput(self.SKIPS, result)
 
 
 class ReadSiteInfo(beam.DoFn):
@@ -145,12 +159,6 @@ class ReadSiteInfo(beam.DoFn):
             _count("file_problems")
             yield beam.pvalue.TaggedOutput(self.PROBLEMS, problem)
         yield path, site
-
-
-def _plan(patterns, target_bytes):
-    from pipeline.multistream import plan_read_tasks
-
-    return plan_read_tasks(list(patterns), target_bytes)
 
 
 def _tagged(kv, index: int):
@@ -255,11 +263,35 @@ class SampleInbound(beam.CombineFn):
         return linking.sampled_links(sample, self.cap)
 
 
-def _link_refs(article: Article):
-    """An article -> (target title, LinkRef) per link: the join's keys and what it needs only."""
-    for index, link in enumerate(article.links):
-        yield link.target, linking.link_ref(article.id, index, link.kind, link.section,
-                                            link.passage, link.sentence)
+class BatchLinkRefs(beam.DoFn):
+    """Article heads -> (target title, the packed refs of this bundle's links to it): one element
+    per title and bundle where there was one per link (every element costs the runner its own
+    work, and the local runner holds each in memory across the shuffle)."""
+
+    MAX_REFS = 1 << 20  # refs held before they are sent on, whatever the bundle's size
+
+    def start_bundle(self):
+        self._refs, self._held = collections.defaultdict(bytearray), 0
+
+    def process(self, head: ArticleHead):
+        size, refs = linking.REF_BYTES, head.refs
+        targets = head.link_targets()
+        for i, target in enumerate(targets):
+            self._refs[target] += refs[i * size:(i + 1) * size]
+        self._held += len(targets)
+        if self._held >= self.MAX_REFS:
+            yield from self._batches()
+
+    def finish_bundle(self):
+        from apache_beam.transforms.window import GlobalWindows
+
+        for batch in self._batches():
+            yield GlobalWindows.windowed_value(batch)
+
+    def _batches(self):
+        refs, self._refs, self._held = self._refs, collections.defaultdict(bytearray), 0
+        for target, packed in refs.items():
+            yield target, bytes(packed)
 
 
 def _index_entry(outcome: linking.RedirectOutcome):
@@ -267,50 +299,101 @@ def _index_entry(outcome: linking.RedirectOutcome):
         yield outcome.origin_title, (outcome.target_id, True)
 
 
-class AssembleArticle(beam.DoFn):
-    """(id, {article (compressed), outbound, inbound}) -> the article's row, the links table's
-    rows of its resolved links (it holds their anchors and places), and its links' stats. Every
-    input is small per key: one article, its own resolved links and one inbound sample."""
-
-    LINKS, LINK_STATS = "links", "link_stats"
-
-    def process(self, kv):
-        _, group = kv
-        articles = group["article"]
-        if not articles:
-            return
-        article = decompressed(articles[0])
+def _to_task(kv):
+    """(article id, {staged, outbound, inbound}) -> (read task, (ordinal in its staged file,
+    resolved links, inbound count, inbound sample)): what the task's part writer adds to the
+    staged article. Every kept article has one, so the writer knows which staged ones to keep
+    (a page whose id another page kept is staged but not written)."""
+    _, group = kv
+    for task, ordinal in group["staged"]:
         resolved = {index: (target_id, via) for index, target_id, via in group["outbound"]}
         count, inbound = next(iter(group["inbound"]), (0, []))
-        yield corpus_rows.article_row(article, resolved, inbound, count)
-        for row in corpus_rows.link_rows(article, resolved):
-            yield beam.pvalue.TaggedOutput(self.LINKS, row)
-        yield beam.pvalue.TaggedOutput(self.LINK_STATS, article_link_stats(article, resolved))
+        yield task, (ordinal, resolved, count, inbound)
+
+
+class WriteTaskParts(beam.DoFn):
+    """(read task, [(count, staged path)] + its articles' join results) -> the task's part of the
+    articles and links tables, written while its staged articles are read back in order (the
+    same rows in the same files on every run). Yields the article rows (the pair stage reads
+    them), the links' stats, and the paths of the parts written."""
+
+    LINK_STATS, PARTS = "link_stats", "parts"
+
+    def __init__(self, output_dir: str):
+        self.output_dir = output_dir
+
+    def process(self, kv):
+        from apache_beam.io.filesystems import FileSystems
+
+        from pipeline.staging import read_staged
+        from pipeline.table_parts import PartWriter, part_path
+        from schemas import corpus as schema
+
+        task, values = kv
+        joined, staged = {}, None
+        for value in values:
+            if len(value) == 2:
+                staged = value
+            else:
+                joined[value[0]] = value[1:]
+        count, path = staged  # the value of length 2: every other value is an article's
+        articles, links = (
+            PartWriter(part_path(FileSystems.join(self.output_dir, table), task, count),
+                       schema.SCHEMAS[table], ROW_GROUP_BYTES)
+            for table in (schema.ARTICLES_TABLE, schema.LINKS_TABLE))
+        try:
+            for ordinal, article, size in read_staged(path):
+                if ordinal not in joined:
+                    continue
+                resolved, inbound_count, inbound = joined[ordinal]
+                row = corpus_rows.article_row(article, resolved, inbound, inbound_count)
+                articles.add(row, size)
+                for link in corpus_rows.link_rows(article, resolved):
+                    links.add(link, LINK_ROW_BYTES + len(link["anchor"]) + len(link["target_title"]))
+                yield row
+                yield beam.pvalue.TaggedOutput(self.LINK_STATS, corpus_rows.link_stats(article, resolved))
+        except BaseException:
+            articles.discard()
+            links.discard()
+            raise
+        for writer in (articles, links):
+            yield beam.pvalue.TaggedOutput(self.PARTS, writer.close())
 
 
 class BuildCorpus(beam.PTransform):
-    """Dump patterns -> dict of PCollections of table rows, plus 'stats': one {stat: count} dict."""
+    """Dump patterns -> the articles and links tables' parts (written where their text is:
+    'articles' holds the article rows, 'parts' the paths written), the rows of the other tables,
+    and 'stats': one {stat: count} dict."""
 
     def __init__(self, config: CorpusConfig):
         super().__init__()
         self.config = config
 
     def expand(self, pbegin):
+        from apache_beam.io.filesystems import FileSystems
+
+        from schemas.corpus import ARTICLES_TABLE
+
         config = self.config
         tasks = (pbegin
                  | "Patterns" >> beam.Create([config.inputs])
                  | "PlanReads" >> beam.FlatMap(_plan, config.read_range_bytes)
                  | "SpreadReads" >> beam.Reshuffle())
-        sites = (tasks | "Files" >> beam.Map(lambda t: t.path) | "Distinct" >> beam.Distinct()
+        sites = (tasks | "Files" >> beam.Map(lambda t: t.task.path) | "Distinct" >> beam.Distinct()
                  | "SiteInfo" >> beam.ParDo(ReadSiteInfo()).with_outputs(
                      ReadSiteInfo.PROBLEMS, main="sites"))
-        read = tasks | "Read" >> beam.ParDo(ReadPages()).with_outputs(ReadPages.PROBLEMS, main="pages")
-        parsed = (read.pages
-                  | "KeyById" >> beam.Map(lambda page: (grouping_key(page), compressed_page(page)))
-                  | "SpreadPages" >> beam.GroupByKey()
-                  | "Parse" >> beam.ParDo(ParsePages(config.parse), beam.pvalue.AsDict(sites.sites))
-                  .with_outputs(ParsePages.ARTICLES, ParsePages.REDIRECTS, ParsePages.SKIPS))
-        articles, redirects = parsed.articles, parsed.redirects
+        staging_dir = FileSystems.join(config.output_dir, ARTICLES_TABLE)
+        read = (tasks
+                | "ReadAndParse" >> beam.ParDo(ReadAndParse(config.parse, staging_dir),
+                                               beam.pvalue.AsDict(sites.sites))
+                .with_outputs(ReadAndParse.PROBLEMS, ReadAndParse.SKIPS, ReadAndParse.STAGED,
+                              ReadAndParse.COUNTS, main="kept"))
+        settled = (read.kept
+                   | "GroupById" >> beam.GroupByKey()
+                   | "SettleIds" >> beam.ParDo(SettleIds()).with_outputs(
+                       SettleIds.ARTICLES, SettleIds.REDIRECTS, SettleIds.SKIPS))
+        articles, redirects = settled.articles, settled.redirects
+        skips = (read.skips, settled.skips) | "Skips" >> beam.Flatten()
 
         article_titles = articles | "ArticleTitles" >> beam.Map(lambda a: (a.title, a.id))
         outcomes = (redirects, article_titles) | "ChaseRedirects" >> ChaseRedirects(config.max_redirect_hops)
@@ -319,40 +402,44 @@ class BuildCorpus(beam.PTransform):
              outcomes | "ViaRedirect" >> beam.FlatMap(_index_entry))
             | "TitleIndex" >> beam.Flatten())
         resolved = (
-            {"refs": articles | "LinkRefs" >> beam.FlatMap(_link_refs),
+            {"refs": articles | "LinkRefs" >> beam.ParDo(BatchLinkRefs()),
              "index_entries": title_index}
-            | "JoinLinks" >> JoinStreaming("refs", linking.resolve_links,
+            | "JoinLinks" >> JoinStreaming("refs", linking.resolve_packed_links,
                                            outputs=("outbound", "inbound")))
-        assembled = (
-            {"article": articles | "ById" >> beam.Map(lambda a: (a.id, compressed(a))),
+        joined = (
+            {"staged": articles | "ById" >> beam.Map(lambda a: (a.id, a.staged)),
              "outbound": resolved.outbound,
              "inbound": resolved.inbound
              | "SampleInbound" >> beam.CombinePerKey(SampleInbound(config.max_inbound_links))}
             | "JoinArticle" >> beam.CoGroupByKey()
-            | "ArticleRows" >> beam.ParDo(AssembleArticle()).with_outputs(
-                AssembleArticle.LINKS, AssembleArticle.LINK_STATS, main="articles"))
+            | "ToTask" >> beam.FlatMap(_to_task))
+        written = (
+            (joined, read.staged) | "ByTask" >> beam.Flatten()
+            | "GroupByTask" >> beam.GroupByKey()
+            | "WriteTaskParts" >> beam.ParDo(WriteTaskParts(config.output_dir)).with_outputs(
+                WriteTaskParts.LINK_STATS, WriteTaskParts.PARTS, main="articles"))
 
         dead = (read.problems, sites.problems,
-                parsed.skips | "Failed" >> beam.Filter(lambda s: s.outcome == "failed"))
+                skips | "Failed" >> beam.Filter(lambda s: s.outcome == "failed"))
         stat_sources = {
-            "Read": (read.pages, _page_read_stats),
             "Problem": (read.problems, _problem_stats),
             "SiteInfo": (sites.problems, _problem_stats),
             "Notes": (tasks, _note_stats),
             "Article": (articles, _kept_article_stats),
             "Redirect": (redirects, _kept_redirect_stats),
-            "Skip": (parsed.skips, _skip_stats),
+            "Skip": (skips, _skip_stats),
             "Outcome": (outcomes, _outcome_stats),
         }
         # One combine for every source (each element as its {stat: count}): every combine adds
         # stages, and each stage costs the runner a fixed set-up per bundle.
         stats = ([pcoll | f"Stat{name}" >> beam.Map(key_counts, keys)
-                  for name, (pcoll, keys) in stat_sources.items()] + [assembled.link_stats]
+                  for name, (pcoll, keys) in stat_sources.items()]
+                 + [read.counts, written.link_stats]
                  | "Stats" >> beam.Flatten()
                  | "CountStats" >> beam.CombineGlobally(CountStats()))
         return {
-            "articles": assembled.articles,
-            "links": assembled.links,
+            "articles": written.articles,
+            "parts": written.parts,
             "redirects": outcomes | "RedirectRows" >> beam.Map(corpus_rows.redirect_row),
             "dead_letter": dead | "Dead" >> beam.Flatten()
             | "DeadRows" >> beam.Map(corpus_rows.dead_letter_row),
@@ -392,12 +479,8 @@ def key_counts(element, keys) -> dict[str, int]:
     return counts
 
 
-def _page_read_stats(_) -> tuple[str, ...]:
-    return ("pages_read",)
-
-
-def _note_stats(task) -> list[str]:
-    return [f"note:{task.note}"] if task.note else []
+def _note_stats(numbered: NumberedTask) -> list[str]:
+    return [f"note:{numbered.task.note}"] if numbered.task.note else []
 
 
 def _kept_article_stats(_) -> tuple[str, ...]:
@@ -418,22 +501,6 @@ def _outcome_stats(outcome) -> tuple[str, ...]:
 
 def _problem_stats(problem: ReadProblem) -> list[str]:
     return ["pages_read", "failed:read"] if problem.is_page else ["file_problems"]
-
-
-def article_link_stats(article: Article, resolved: dict[int, tuple[int, bool]]) -> dict[str, int]:
-    """The link counters of one article's links (`resolved`: index -> (target id, via_redirect)
-    of those that resolved), where the article is: no element per link travels for them."""
-    total = collections.Counter(link.kind for link in article.links)
-    found = collections.Counter(article.links[index].kind for index in resolved)
-    counts = {f"links_by_kind:{kind}:total": n for kind, n in total.items()}
-    counts.update((f"links_by_kind:{kind}:resolved", n) for kind, n in found.items())
-    via_redirect = sum(1 for _, via in resolved.values() if via)
-    for key, n in (("links:total", len(article.links)), ("links:resolved", len(resolved)),
-                   ("links:missing_target", len(article.links) - len(resolved)),
-                   ("links:via_redirect", via_redirect)):
-        if n:
-            counts[key] = n
-    return counts
 
 
 def _by_kind(counts: dict[str, int]) -> dict[str, dict[str, int]]:
@@ -475,9 +542,18 @@ def write_json(document: dict, path: str, *after) -> str:
     return write_bytes(path, json.dumps(document, indent=2, sort_keys=True).encode("utf-8"))
 
 
+def remove_staged_files(_, staging_dir: str, *after) -> int:
+    """Once every part is written (`after`), the staged article files go, those of retried or
+    killed attempts too."""
+    from pipeline.staging import remove_staged
+
+    return remove_staged(staging_dir)
+
+
 class WriteCorpus(beam.PTransform):
-    """Table rows -> Parquet under output_dir/<table>/ (pipeline/table_parts.py: the same rows,
-    the same files), then stats -> output_dir/corpus_stats.json, written last: the corpus's
+    """The small tables' rows -> Parquet under output_dir/<table>/ (pipeline/table_parts.py: the
+    same rows, the same files; the articles and links parts are written by `BuildCorpus`), the
+    staged text removed, then stats -> output_dir/corpus_stats.json, written last: the corpus's
     commit marker, which `--corpus_dir` requires."""
 
     def __init__(self, config: CorpusConfig):
@@ -491,15 +567,19 @@ class WriteCorpus(beam.PTransform):
         from schemas import corpus as schema
 
         out = self.config.output_dir
-        written = {}
-        for name in schema.TABLES:
+        written = {"parts": tables["parts"]}
+        for name in (schema.REDIRECTS_TABLE, schema.DEAD_LETTER_TABLE):
             written[name] = tables[name] | f"Write_{name}" >> WriteTable(
                 FileSystems.join(out, name), schema.SCHEMAS[name], ROW_GROUP_BYTES)
-        inputs = self.config.inputs
-        parts = [beam.pvalue.AsList(written[name]) for name in schema.TABLES]
+        parts = [beam.pvalue.AsList(pcoll) for pcoll in written.values()]
+        cleaned = (tables["stats"].pipeline | "StagingSeed" >> beam.Create([None])
+                   | "RemoveStaged" >> beam.Map(remove_staged_files,
+                                                FileSystems.join(out, schema.ARTICLES_TABLE),
+                                                *parts))
         written["stats"] = (
             tables["stats"]
-            | "StatsDoc" >> beam.Map(stats_document, inputs, self.config.max_inbound_links)
+            | "StatsDoc" >> beam.Map(stats_document, self.config.inputs,
+                                     self.config.max_inbound_links)
             | "WriteStats" >> beam.Map(write_json, FileSystems.join(out, schema.STATS_FILE),
-                                       *parts))
+                                       *parts, beam.pvalue.AsList(cleaned)))
         return written

@@ -8,6 +8,7 @@ bounded sample of its inbound links and their count (below).
 from __future__ import annotations
 
 import dataclasses
+import struct
 from typing import Iterable, Iterator
 
 from pipeline.splits import hash64
@@ -81,6 +82,28 @@ def link_ref(source_id: int, index: int, kind: str, section: int | None, passage
             NO_PLACE if passage is None else passage, NO_PLACE if sentence is None else sentence)
 
 
+# Link refs travel packed, REF_BYTES each, concatenated: the refs of one bundle's links to one
+# title go as one value (`corpus_stage.BatchLinkRefs`). A runner that holds a shuffle in memory
+# (the local one) then keeps one bytes object per title and bundle, not a tuple per link.
+_REF = struct.Struct("<qiBiii")  # source id, index, kind (its place in LINK_KINDS), the places
+REF_BYTES = _REF.size
+
+
+def pack_refs(refs: Iterable[LinkRef]) -> bytes:
+    from schemas.corpus import LINK_KINDS
+
+    kinds = {kind: i for i, kind in enumerate(LINK_KINDS)}
+    return b"".join(_REF.pack(source, index, kinds[kind], *place)
+                    for source, index, kind, *place in refs)
+
+
+def unpack_refs(packed: bytes) -> Iterator[LinkRef]:
+    from schemas.corpus import LINK_KINDS
+
+    for source, index, kind, *place in _REF.iter_unpack(packed):
+        yield (source, index, LINK_KINDS[kind], *place)
+
+
 # What a resolved link is for its source article: (index in its link list, target id, via_redirect).
 Outbound = tuple[int, int, bool]
 
@@ -101,6 +124,13 @@ def resolve_links(title: str, refs: Iterable[LinkRef],
     for ref in refs:
         yield "outbound", (ref[0], (ref[1], target_id, via_redirect))
         yield "inbound", (target_id, ranked_inbound(target_id, inbound_link(ref)))
+
+
+def resolve_packed_links(title: str, packed: Iterable[bytes],
+                         index_entries: Iterable[tuple[int, bool]]) -> Iterator[tuple[str, tuple]]:
+    """`resolve_links` over refs that come packed (`pack_refs`)."""
+    return resolve_links(title, (ref for refs in packed for ref in unpack_refs(refs)),
+                         index_entries)
 
 
 # --- inbound links: a bounded, deterministic sample per article -----------------------------------

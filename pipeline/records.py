@@ -118,3 +118,31 @@ class Skip:
     @property
     def bucket(self) -> str:
         return f"{self.outcome}:{self.reason}"
+
+
+@dataclasses.dataclass(frozen=True)
+class PageOrigin:
+    """Where a page was read (a RawPage without its XML): what settles pages that share an id."""
+
+    source: str
+    record: str
+    position: tuple[int, int] = (0, 0)
+
+
+@dataclasses.dataclass(frozen=True)
+class ArticleHead:
+    """What the corpus stage's joins need of a parsed article, whose text stays where it was
+    parsed (`pipeline.staging`): its id and title, where it is staged (read task, ordinal in
+    that task's staged file), and its links' target titles with their refs for the link join,
+    in link order: the titles as one text, a line each (a title has no line break), the refs
+    packed (`linking.pack_refs`). Two objects however many links: a runner that holds grouped
+    values in memory holds two objects per article, not two per link."""
+
+    id: int
+    title: str
+    staged: tuple[int, int]
+    targets: str = ""
+    refs: bytes = b""
+
+    def link_targets(self) -> list[str]:
+        return self.targets.split("\n") if self.targets else []

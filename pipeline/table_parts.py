@@ -36,29 +36,68 @@ def part_of(text: str, total_bytes: int, part_bytes: int) -> tuple[int, str]:
     return hash64(text) % part_count(total_bytes, part_bytes), text
 
 
-def write_part(directory: str, schema, index: int, count: int, texts, row_group_bytes: int) -> str:
-    """Rows (as texts, sorted here) -> directory/part-IIIII-of-NNNNN.parquet; returns its path."""
-    import pyarrow as pa
-    import pyarrow.parquet as pq
+def part_path(directory: str, index: int, count: int) -> str:
     from apache_beam.io.filesystems import FileSystems
 
-    from schemas.commit import committed
+    return FileSystems.join(directory, PART_NAME.format(index=index, count=count))
 
-    path = FileSystems.join(directory, PART_NAME.format(index=index, count=count))
-    with committed(path) as temporary:
-        with FileSystems.create(temporary) as handle:
-            writer = pq.ParquetWriter(handle, schema, compression="none")
-            group, size = [], 0
-            for text in sorted(texts):
-                group.append(json.loads(text))
-                size += len(text)
-                if size >= row_group_bytes:
-                    writer.write_table(pa.Table.from_pylist(group, schema))
-                    group, size = [], 0
-            if group or index == 0:  # an empty table still has one (empty) part
-                writer.write_table(pa.Table.from_pylist(group, schema))
-            writer.close()
-    return path
+
+class PartWriter:
+    """Rows, in the order given, -> one Parquet part in row groups of about `row_group_bytes`
+    (the caller says how big each row is), under a temporary name until `close` renames it.
+    Uncompressed: the bytes depend on the rows alone, and readers decode it fastest."""
+
+    def __init__(self, path: str, schema, row_group_bytes: int):
+        import pyarrow.parquet as pq
+        from apache_beam.io.filesystems import FileSystems
+
+        from schemas.commit import temporary_path
+
+        self.path, self.schema, self.row_group_bytes = path, schema, row_group_bytes
+        self._temporary = temporary_path(path)
+        self._handle = FileSystems.create(self._temporary)
+        self._writer = pq.ParquetWriter(self._handle, schema, compression="none")
+        self._group, self._size, self._groups = [], 0, 0
+
+    def add(self, row: dict, size: int) -> None:
+        self._group.append(row)
+        self._size += size
+        if self._size >= self.row_group_bytes:
+            self._flush()
+
+    def _flush(self) -> None:
+        import pyarrow as pa
+
+        self._writer.write_table(pa.Table.from_pylist(self._group, self.schema))
+        self._group, self._size, self._groups = [], 0, self._groups + 1
+
+    def close(self) -> str:
+        """Write what is left (an empty part still has one empty row group) and commit."""
+        from schemas.commit import commit
+
+        if self._group or not self._groups:
+            self._flush()
+        self._writer.close()
+        self._handle.close()
+        return commit(self._temporary, self.path)
+
+    def discard(self) -> None:
+        from schemas.commit import discard
+
+        self._handle.close()
+        discard(self._temporary)
+
+
+def write_part(directory: str, schema, index: int, count: int, texts, row_group_bytes: int) -> str:
+    """Rows (as texts, sorted here) -> directory/part-IIIII-of-NNNNN.parquet; returns its path."""
+    writer = PartWriter(part_path(directory, index, count), schema, row_group_bytes)
+    try:
+        for text in sorted(texts):
+            writer.add(json.loads(text), len(text))
+    except BaseException:
+        writer.discard()
+        raise
+    return writer.close()
 
 
 class WriteTable(beam.PTransform):

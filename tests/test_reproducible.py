@@ -32,6 +32,8 @@ def test_two_runs_in_fresh_processes_write_the_same_bytes(tmp_path):
     single_files, multi_files = file_digests(single), file_digests(multi)
     assert sorted(multi_files) == sorted(single_files)
     assert [f for f in single_files if multi_files[f] != single_files[f]] == []
+    # Nothing hidden is left: no temporary file, no staged article text (pipeline/staging.py).
+    assert [f for f in single_files if any(p.startswith(".") for p in pathlib.Path(f).parts)] == []
     kinds = {pathlib.Path(f).suffix for f in single_files}
     assert {".parquet", ".json", ".gz", ".txt"} <= kinds, kinds
     metadata = json.loads((single / PAIRS_DIR / METADATA_FILE).read_text())
