@@ -76,8 +76,8 @@ def _head(article, staged: tuple[int, int]) -> ArticleHead:
     refs = linking.pack_refs(linking.link_ref(article.id, index, link.kind, link.section,
                                               link.passage, link.sentence)
                              for index, link in enumerate(article.links))
-    return ArticleHead(article.id, article.title, staged,
-                       "\n".join(link.target for link in article.links), refs)
+    return ArticleHead.of(article.id, article.title, staged,
+                          [link.target for link in article.links], refs)
 
 
 class ReadAndParse(beam.DoFn):
@@ -274,7 +274,7 @@ class BatchLinkRefs(beam.DoFn):
         self._refs, self._held = collections.defaultdict(bytearray), 0
 
     def process(self, head: ArticleHead):
-        size, refs = linking.REF_BYTES, head.refs
+        size, refs = linking.REF_BYTES, head.link_refs()
         targets = head.link_targets()
         for i, target in enumerate(targets):
             self._refs[target] += refs[i * size:(i + 1) * size]

@@ -139,13 +139,13 @@ def wlp_requests(view_and_links, config: sampling.PairConfig, fractions):
 
 def _wlp_pairs(_, requests, config, ids, source):
     """The WLP requests addressed to one linking article B, met with B's passages (`source`: B's
-    view as values, none if B has no row). Requests are streamed: one per article B links to, at
+    view packed, none if B has no row). Requests are streamed: one per article B links to, at
     most."""
     for values in source:
         view = None  # rebuilt for the articles some target asks for only
         for request in requests:
             if view is None:
-                view = sampling.ArticleView.from_values(values)
+                view = sampling.ArticleView.from_packed(values)
             pair = sampling.wlp_pair(request, view, config, ids)
             if pair is not None:
                 yield pair
@@ -327,7 +327,7 @@ class BuildPairs(beam.PTransform):
         packed = tokenized | "Pack" >> beam.MapTuple(
             lambda article, inbound: (to_view(article, pair_config), inbound))
         views = packed | "Views" >> beam.MapTuple(lambda view, _: view)
-        by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v.as_values()))
+        by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v.packed()))
         fractions = config.split_fractions
         requests = packed | "WlpRequests" >> beam.FlatMap(
             wlp_requests, pair_config, fractions).with_outputs("stats", main="requests")

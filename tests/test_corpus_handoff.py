@@ -76,7 +76,7 @@ def test_what_crosses_the_shuffles_holds_no_text(sample_articles):
     head = _head(article, (0, 5))
     assert (head.id, head.title, head.staged) == (article.id, article.title, (0, 5))
     assert head.link_targets() == [link.target for link in article.links]
-    assert [ref[:3] for ref in linking.unpack_refs(head.refs)] == [
+    assert [ref[:3] for ref in linking.unpack_refs(head.link_refs())] == [
         (article.id, index, link.kind) for index, link in enumerate(article.links)]
     shipped = pickle.dumps(head)
     sentences = [s for section in article.sections for p in section.passages for s in p]
