@@ -5,8 +5,10 @@ Beam's WriteToParquet lets the runner decide how many files there are and which 
 which (bundles and a random round-robin start), so two runs of one job wrote the same rows into
 different files. Here each row is written as its canonical JSON text (keys sorted), the part of a
 row is a hash of that text, the number of parts follows from the table's total size, and a part's
-rows are sorted by their text before they are written, in row groups cut at fixed sizes. Each
-part is renamed to its final name when complete (schemas/commit.py).
+rows are sorted by their text before they are written, in row groups cut at fixed sizes
+(`WriteTable`, for the small tables). A writer that already has its rows in an order fixed by the
+input writes a part directly (`PartWriter`: the articles and links tables, one part per read
+task). Each part is renamed to its final name when complete (schemas/commit.py).
 """
 from __future__ import annotations
 

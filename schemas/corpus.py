@@ -9,9 +9,10 @@ redirects/   one row per redirect page, with the article it resolves to (null if
 dead_letter/ one row per page or file the job could not use, with the stage and the reason
 corpus_stats.json  counts: every page read lands in exactly one bucket
 
-Each table is part-IIIII-of-NNNNN.parquet files laid out by the rows alone
-(pipeline/table_parts.py: the same rows give byte-identical files on every run and runner), each
-renamed to its name once complete; corpus_stats.json is written after every part, so a corpus
+Each table is part-IIIII-of-NNNNN.parquet files laid out by the input and the rows alone (the
+same dump gives byte-identical files on every run and runner): articles and links one part per
+read task, rows in dump order (pipeline/corpus_stage.py WriteTaskParts), the others by row hash
+(pipeline/table_parts.py); each renamed to its name once complete; corpus_stats.json is written after every part, so a corpus
 without it is unfinished.
 """
 from __future__ import annotations
