@@ -139,12 +139,14 @@ class Summary:
 
     def failure(self) -> str:
         bad = next(r for r in self.runs if r.measured.returncode or r.articles is None)
-        return f"{LABELS[self.command]} {self.copies}x failed (exit {bad.measured.returncode}), see {bad.log}"
+        return (f"{LABELS[self.command]} {self.copies}x failed (exit "
+                f"{bad.measured.returncode}), see {bad.log}")
 
 
 def summarize(runs: list[Run], xml_bytes: dict[int, int]) -> dict[tuple[str, int], Summary]:
     keys = dict.fromkeys((r.command, r.copies) for r in runs)
-    return {(c, k): Summary(c, k, xml_bytes[k], [r for r in runs if (r.command, r.copies) == (c, k)])
+    return {(c, k): Summary(c, k, xml_bytes[k],
+                            [r for r in runs if (r.command, r.copies) == (c, k)])
             for c, k in keys}
 
 
@@ -189,11 +191,10 @@ def rate_goal(name: str, ours: Summary, peer: Summary, target: float, rate_on: s
     basis, why = rate_basis(rate_on, ours, peer)
     other = "wall" if basis == "cpu" else "cpu"
     ratio = ours.rate(basis) / peer.rate(basis)
-    return Goal(f"{name}, articles per {basis.upper() if basis == 'cpu' else basis} s "
-                f"({why})",
+    return Goal(f"{name}: articles per {basis.upper() if basis == 'cpu' else basis} s",
                 f"{rate_text(ours)} vs {rate_text(peer)}; per {other} s "
-                f"{ours.rate(other) / peer.rate(other):.2f}×", ratio, target_text,
-                ratio >= target)
+                f"{ours.rate(other) / peer.rate(other):.2f}×; the ratio is per {basis} s: {why}",
+                ratio, target_text, ratio >= target)
 
 
 def memory_goal(command: Contender, summaries: dict, repeat: int, repeats: list[int],
@@ -339,7 +340,8 @@ def runs_table(runs: list[Run]) -> str:
         m = r.measured
         lines.append(f"| {LABELS[r.command]} | {r.copies}x | {r.round + 1} | {m.wall_s:.2f} "
                      f"| {m.cpu_s:.2f} | {m.cpu_s / m.wall_s:.0%} | {m.peak_rss / MB:,.0f} "
-                     f"| {m.peak_pss / MB:,.0f} | {r.articles if r.articles is not None else '—'} "
+                     f"| {m.peak_pss / MB:,.0f} "
+                     f"| {r.articles if r.articles is not None else '—'} "
                      f"| {m.returncode} |")
     return "\n".join(lines)
 
@@ -363,8 +365,8 @@ def medians_table(summaries: dict) -> str:
 def commit() -> str:
     done = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "HEAD"], capture_output=True,
                           text=True)
-    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "--untracked-files=no"],
-                           capture_output=True, text=True).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain",
+                            "--untracked-files=no"], capture_output=True, text=True).stdout.strip()
     return done.stdout.strip() + (" (with uncommitted changes)" if dirty else "")
 
 
@@ -438,7 +440,8 @@ def main() -> None:
                                summaries[(CORPUS.name, args.repeat)], 0.8, args.rate_on))
     written = []
     if "memory" in args.goals:
-        goals += [memory_goal(c, summaries, args.repeat, args.repeats, 1.2) for c in (CORPUS, WHOLE)]
+        goals += [memory_goal(c, summaries, args.repeat, args.repeats, 1.2)
+                  for c in (CORPUS, WHOLE)]
         written = write_curve(curve_points(summaries, args.repeats), header, args.results_dir)
     stats = run_stats(args.runs, args.stats_copies, cores, 0.85) if "stats" in args.goals else None
     if stats:
