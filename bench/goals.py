@@ -190,11 +190,12 @@ def rate_goal(name: str, ours: Summary, peer: Summary, target: float, rate_on: s
                     target_text, None)
     basis, why = rate_basis(rate_on, ours, peer)
     other = "wall" if basis == "cpu" else "cpu"
+    unit = {"cpu": "CPU s", "wall": "wall s"}
     ratio = ours.rate(basis) / peer.rate(basis)
-    return Goal(f"{name}: articles per {basis.upper() if basis == 'cpu' else basis} s",
-                f"{rate_text(ours)} vs {rate_text(peer)}; per {other} s "
-                f"{ours.rate(other) / peer.rate(other):.2f}×; the ratio is per {basis} s: {why}",
-                ratio, target_text, ratio >= target)
+    return Goal(f"{name}: articles per {unit[basis]}",
+                f"{rate_text(ours)} vs {rate_text(peer)}; per {unit[other]} "
+                f"{ours.rate(other) / peer.rate(other):.2f}×; the ratio is per {unit[basis]}: "
+                f"{why}", ratio, target_text, ratio >= target)
 
 
 def memory_goal(command: Contender, summaries: dict, repeat: int, repeats: list[int],
