@@ -17,7 +17,10 @@ the bytes each shuffle of the job carries, both measured here. Prints markdown.
    predicted by the fit and then measured.
 3. Shuffle: the same job in this process on the same inputs, with a step put in front of every
    GroupByKey as the pipeline is built that adds the encoded size of each element (with the coder
-   Beam picks for that PCollection) to a Beam distribution; fitted the same way per GroupByKey.
+   Beam picks for that PCollection) to a Beam distribution; reported and fitted the same way per
+   step of the job (the GroupByKeys' labels: 'Corpus/JoinLinks/Group' -> 'Corpus/JoinLinks').
+   The job's graph gives the longest chain of GroupByKeys (side inputs included): on Dataflow
+   each is a barrier on the way to the last shard.
 4. English Wikipedia's sizes (approximate: flags, printed with where they come from) and Dataflow
    list prices -> worker-hours, wall time at --workers, cost.
 
@@ -213,8 +216,39 @@ def metered_shuffles():
         beam.Pipeline.apply = original
 
 
-def shuffle_run(inp: Input) -> dict[str, int]:
-    """GroupByKey -> bytes entering it, for the whole job on `inp` (DirectRunner, this process)."""
+class _LongestShuffleChain:
+    """A pipeline visitor: the GroupByKeys on the path through the graph that crosses the most of
+    them (side inputs included). Beam visits a transform after the producers of all its inputs."""
+
+    def __init__(self):
+        self.chains = {}  # PCollection -> the GroupByKeys on the longest path that reaches it
+
+    def visit_value(self, value, producer):
+        pass
+
+    def enter_composite_transform(self, node):
+        pass
+
+    def leave_composite_transform(self, node):
+        pass
+
+    def visit_transform(self, node):
+        import apache_beam as beam
+
+        inputs = [*node.inputs, *(side.pvalue for side in node.side_inputs)]
+        chain = max((self.chains.get(pcoll, []) for pcoll in inputs), key=len, default=[])
+        if isinstance(node.transform, beam.GroupByKey):
+            chain = [*chain, node.full_label]
+        for output in node.outputs.values():
+            self.chains[output] = chain
+
+    def longest(self) -> list[str]:
+        return max(self.chains.values(), key=len, default=[])
+
+
+def shuffle_run(inp: Input) -> tuple[dict[str, int], list[str]]:
+    """(GroupByKey -> bytes entering it, the GroupByKeys of the job's longest chain of shuffles)
+    for the whole job on `inp` (DirectRunner, this process)."""
     import apache_beam as beam
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
@@ -228,13 +262,15 @@ def shuffle_run(inp: Input) -> dict[str, int]:
         ["--runner=DirectRunner", "--direct_running_mode=in_memory"]))
     with metered_shuffles():
         build(pipeline, corpus_config(args), pairs_config(args))
+    chain = _LongestShuffleChain()
+    pipeline.visit(chain)
     result = pipeline.run()
     result.wait_until_finish()
     found = result.metrics().query(MetricsFilter().with_namespace(SHUFFLE_NAMESPACE))
     sizes = {d.key.metric.name: d.committed.sum for d in found["distributions"]}
     print(f"  {inp.label:<22} shuffled {sum(sizes.values()) / MB:6.1f} MB", file=sys.stderr,
           flush=True)
-    return sizes
+    return sizes, chain.longest()
 
 
 # --- the fit and the projection ------------------------------------------------------------------
@@ -287,45 +323,58 @@ def project(coefficients: list[float], english: English) -> float:
     return sum(c * x for c, x in zip(coefficients, english.features()))
 
 
-# Where each metered shuffle's bytes come from (label prefixes, first match wins); the counters
-# (COUNTERS) are left out of the total.
-SHUFFLE_NAMES = [
-    ("Corpus/SpreadPages", "Reshuffle of raw pages (before parsing)"),
-    ("Corpus/ChaseRedirects", "redirect chase joins (5 rounds; article titles + redirects)"),
-    ("Corpus/JoinLinks", "JoinLinks: link refs × title index"),
-    ("Corpus/JoinArticle", "JoinArticle: article + outbound ids"),
-    ("Corpus/SampleInbound", "inbound samples (combined per bundle first: ≈ its input)"),
-    ("Pairs/JoinSource", "WLP join: requests × linking article's packed passages"),
-    ("Pairs/GroupShards", "GroupShards: serialized pairs by shard"),
-    ("", "the rest: read tasks, Parquet/vocab/metadata writes"),
-]
+# Each metered shuffle is reported under the step of the job it belongs to (its label's first two
+# parts, 'Corpus/JoinLinks'), with what it carries where this table says; a step not in it is
+# reported by its name alone. Combines are metered at their input, an upper bound of what they
+# shuffle: the combines that shrink little are counted (COMBINED_LITTLE), the counters and other
+# combines that shrink to one element per key and bundle are not (COUNTERS).
+SHUFFLE_STEPS = {
+    "Corpus/SpreadReads": "read tasks (file ranges), before reading",
+    "Corpus/Distinct": "dump file names, for their siteinfo",
+    "Corpus/GroupById": "article heads and redirects by page id (pages that share an id settled)",
+    "Corpus/ChaseRedirects": "redirect chase joins (5 rounds; article titles + redirects)",
+    "Corpus/JoinLinks": "packed link refs × title index",
+    "Corpus/SampleInbound": "inbound samples (combined per bundle first: ≈ its input)",
+    "Corpus/JoinArticle": "per article: where its text is staged, outbound ids, inbound sample",
+    "Corpus/GroupByTask": "joined link data by read task, to where its table parts are written",
+    "WriteCorpus": "Parquet writes of the small tables (redirects, dead letters)",
+    "Pairs/JoinSource": "WLP join: requests × linking article's packed passages",
+    "Pairs/CollectHeldOut": "held-out text fingerprints (combined per bundle first: ≈ its input)",
+    "Pairs/GroupShards": "serialized pairs by shard",
+}
+COMBINED_LITTLE = ("Corpus/SampleInbound", "Pairs/CollectHeldOut")
 COUNTERS = "counters (combined before the shuffle to one element per key and bundle; not counted)"
 
 
+def shuffle_step(name: str) -> str:
+    """'Corpus/ChaseRedirects/Join0/Group' -> 'Corpus/ChaseRedirects'; every write of the
+    corpus tables -> 'WriteCorpus'."""
+    parts = name.removesuffix(BEFORE_COMBINING).strip().split("/")
+    return parts[0] if parts[0] == "WriteCorpus" else "/".join(parts[:2])
+
+
 def shuffle_group(name: str) -> str:
-    if name.endswith(BEFORE_COMBINING) and not name.startswith("Corpus/SampleInbound"):
+    step = shuffle_step(name)
+    if name.endswith(BEFORE_COMBINING) and step not in COMBINED_LITTLE:
         return COUNTERS
-    return next(title for prefix, title in SHUFFLE_NAMES if name.startswith(prefix))
+    return f"{step}: {SHUFFLE_STEPS[step]}" if step in SHUFFLE_STEPS else step
 
 
 def grouped_sizes(sizes: dict[str, int]) -> dict[str, int]:
-    groups = dict.fromkeys([title for _, title in SHUFFLE_NAMES] + [COUNTERS], 0)
+    groups: dict[str, int] = {}
     for name, size in sizes.items():
-        groups[shuffle_group(name)] += size
+        groups[shuffle_group(name)] = groups.get(shuffle_group(name), 0) + size
     return groups
 
 
 # --- Dataflow: time and money ------------------------------------------------------------------
 
-# The shuffles one after the other on the job's longest path; in batch each is a barrier: the
-# stage after it starts when the stage before it has finished.
-SEQUENTIAL_SHUFFLES = ("SpreadReads", "SpreadPages", "ChaseRedirects/Join0", "Join1", "Join2",
-                       "Join3", "Join4", "JoinLinks", "SampleInbound", "JoinArticle",
-                       "JoinSource", "CountPairs", "GroupShards")
-
-
 @dataclasses.dataclass(frozen=True)
 class Dataflow:
+    # The shuffles one after the other on the job's longest path (measured["sequential_shuffles"],
+    # read from the job's graph); in batch each is a barrier: the stage after it starts when the
+    # stage before it has finished.
+    barriers: int
     vcpus: int
     memory_gb: float
     disk_gb: float
@@ -348,7 +397,7 @@ class Dataflow:
 
     def wall_h(self, core_s: float, workers: int) -> float:
         """Start-up, the barriers of the longest path, and the work spread over all vCPUs."""
-        overhead_min = self.startup_min + len(SEQUENTIAL_SHUFFLES) * self.barrier_min
+        overhead_min = self.startup_min + self.barriers * self.barrier_min
         return overhead_min / 60 + self.vcpu_hours(core_s) / (workers * self.vcpus
                                                               * self.utilization)
 
@@ -388,8 +437,10 @@ def projection(measured: dict, english_args) -> Projection:
     english = English(*english_args, redirect_kb=measured["redirect_kb"])
     check = Input(**measured["check"])
     groups = {label: grouped_sizes(sizes) for label, sizes in measured["shuffle"].items()}
+    every_group = dict.fromkeys(g for sizes in groups.values() for g in sizes)
+    groups = {label: {g: sizes.get(g, 0) for g in every_group} for label, sizes in groups.items()}
     shuffle_fits = {group: fit(inputs, [groups[i.label][group] for i in inputs])
-                    for group in groups[inputs[0].label]}
+                    for group in every_group}
     shuffle_gb = {group: max(0.0, project(c, english)) / GB for group, c in shuffle_fits.items()}
     return Projection(inputs, check, runs, cpu, groups, shuffle_fits, english,
                       project(cpu, english), shuffle_gb, measured.get("runs", 1))
@@ -465,7 +516,7 @@ def projection_table(p: Projection, dataflow: Dataflow, machine_name: str, worke
     lines = [f"CPU: {p.core_s / 3600:,.1f} core-hours of this machine = {vcpu_h:,.0f} Dataflow "
              f"vCPU-hours at {dataflow.vcpu_speed} of this core's work per vCPU = "
              f"{vcpu_h / dataflow.vcpus:,.1f} {machine_name} worker-hours of work. Wall time = "
-             f"{dataflow.startup_min:.0f} min start-up + {len(SEQUENTIAL_SHUFFLES)} shuffles "
+             f"{dataflow.startup_min:.0f} min start-up + {dataflow.barriers} shuffles "
              f"one after the other × {dataflow.barrier_min} min + the work over all vCPUs at "
              f"{dataflow.utilization:.0%} utilization.", "",
              f"| {machine_name} workers | wall time | worker-hours billed | workers $ "
@@ -496,9 +547,13 @@ def sensitivity_table(p: Projection, dataflow: Dataflow, workers: int) -> list[s
 def report(measured: dict, args) -> str:
     p = projection(measured, (args.articles, args.redirects, args.other_pages, args.dump_gb,
                               args.xml_gb, args.other_page_kb))
-    dataflow = Dataflow(args.vcpus, args.memory_gb, args.disk_gb, args.vcpu_speed,
-                        args.utilization, args.startup_min, args.barrier_min, args.vcpu_price,
-                        args.memory_price, args.disk_price, args.shuffle_price)
+    if "sequential_shuffles" not in measured:
+        raise SystemExit(f"{OUT / 'measured.json'} predates the longest chain of shuffles: "
+                         "measure again (without --reuse)")
+    dataflow = Dataflow(len(measured["sequential_shuffles"]), args.vcpus, args.memory_gb,
+                        args.disk_gb, args.vcpu_speed, args.utilization, args.startup_min,
+                        args.barrier_min, args.vcpu_price, args.memory_price, args.disk_price,
+                        args.shuffle_price)
     pairs_per_article = p.run("small-x20")["pairs"] / p.run("small-x20")["articles"]
     sections = [
         [f"Measured on: {measured['machine']}."], runs_table(p), cpu_lines(p),
@@ -506,6 +561,10 @@ def report(measured: dict, args) -> str:
          "|---|--:|---|", *english_lines(p.english)],
         shuffle_table(p),
         projection_table(p, dataflow, args.machine, args.workers, (8, 16, 32, 64)),
+        [f"The {dataflow.barriers} shuffles one after the other (the job's longest chain of "
+         "GroupByKeys, side inputs included, read from its graph): "
+         + " → ".join(name.removeprefix("Corpus/").removeprefix("Pairs/")
+                      for name in measured["sequential_shuffles"])],
         [f"Sensitivity to the least certain input, the work a Dataflow vCPU does per second of "
          f"this machine's core ({args.vcpu_speed} above):", "",
          *sensitivity_table(p, dataflow, args.workers)],
@@ -548,10 +607,16 @@ def measure_all(core: int, runs: int) -> dict:
     cpu = [cpu_run(i, "dump to shards", core, runs) for i in [*inputs, check]]
     cpu += [cpu_run(i, "corpus only", core, runs) for i in inputs
             if i.label in ("small-x10", "big-x10")]
-    shuffle = {i.label: shuffle_run(i) for i in [*inputs, check]}
+    shuffle, chains = {}, set()
+    for i in [*inputs, check]:
+        shuffle[i.label], chain = shuffle_run(i)
+        chains.add(tuple(chain))
+    if len(chains) != 1:
+        raise SystemExit(f"the longest chain of shuffles differs between inputs: {chains}")
     _, redirects = sample_pages()
     return {"machine": machine(), "runs": runs, "inputs": [dataclasses.asdict(i) for i in inputs],
             "check": dataclasses.asdict(check), "cpu": cpu, "shuffle": shuffle,
+            "sequential_shuffles": list(chains.pop()),
             "redirect_kb": sum(map(len, redirects)) / len(redirects) / 1000}
 
 
