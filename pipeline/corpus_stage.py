@@ -542,14 +542,6 @@ def write_json(document: dict, path: str, *after) -> str:
     return write_bytes(path, json.dumps(document, indent=2, sort_keys=True).encode("utf-8"))
 
 
-def remove_staged_files(_, staging_dir: str, *after) -> int:
-    """Once every part is written (`after`), the staged article files go, those of retried or
-    killed attempts too."""
-    from pipeline.staging import remove_staged
-
-    return remove_staged(staging_dir)
-
-
 class WriteCorpus(beam.PTransform):
     """The small tables' rows -> Parquet under output_dir/<table>/ (pipeline/table_parts.py: the
     same rows, the same files; the articles and links parts are written by `BuildCorpus`), the
@@ -563,6 +555,7 @@ class WriteCorpus(beam.PTransform):
     def expand(self, tables):
         from apache_beam.io.filesystems import FileSystems
 
+        from pipeline.staging import remove_staged_after
         from pipeline.table_parts import WriteTable
         from schemas import corpus as schema
 
@@ -573,7 +566,7 @@ class WriteCorpus(beam.PTransform):
                 FileSystems.join(out, name), schema.SCHEMAS[name], ROW_GROUP_BYTES)
         parts = [beam.pvalue.AsList(pcoll) for pcoll in written.values()]
         cleaned = (tables["stats"].pipeline | "StagingSeed" >> beam.Create([None])
-                   | "RemoveStaged" >> beam.Map(remove_staged_files,
+                   | "RemoveStaged" >> beam.Map(remove_staged_after,
                                                 FileSystems.join(out, schema.ARTICLES_TABLE),
                                                 *parts))
         written["stats"] = (

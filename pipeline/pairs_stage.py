@@ -137,16 +137,60 @@ def wlp_requests(view_and_links, config: sampling.PairConfig, fractions):
     yield from sampling.wlp_requests(view, by_source, config)
 
 
-def _wlp_pairs(_, requests, config, ids, source):
-    """The WLP requests addressed to one linking article B, met with B's passages (`source`: B's
-    view packed, none if B has no row). Requests are streamed: one per article B links to, at
-    most."""
-    for values in source:
-        view = None  # rebuilt for the articles some target asks for only
+class StageViews(beam.DoFn):
+    """Article views -> written, packed, to staged files under the pairs directory
+    (`pipeline.staging`, a new file every `views_per_file`); yields (article id, (staged file,
+    ordinal)): what the WLP join carries instead of the view. The views are the biggest payload
+    of the pair stage: a runner that holds a shuffle in memory (the local one) would hold every
+    tokenized article, Dataflow would shuffle them all."""
+
+    def __init__(self, directory: str, views_per_file: int = 5_000):
+        self.directory, self.views_per_file = directory, views_per_file
+        self.writer = None
+
+    def process(self, view: sampling.ArticleView):
+        from pipeline.staging import StagedWriter, staged_path
+
+        if self.writer is None:
+            self.writer = StagedWriter(staged_path(self.directory, "views"))
+        ordinal = self.writer.write(view.packed())
+        yield view.id, (self.writer.path, ordinal)
+        if self.writer.count >= self.views_per_file:
+            self._close()
+
+    def finish_bundle(self):
+        self._close()
+
+    def _close(self):
+        if self.writer is not None:
+            self.writer.close()
+            self.writer = None
+
+
+def _route_requests(_, requests, source):
+    """The WLP requests addressed to one linking article B -> (B's staged file, (its ordinal
+    there, request)); none if B has no row. Requests are streamed: one per article B links to,
+    at most."""
+    for path, ordinal in source[:1]:
         for request in requests:
-            if view is None:
-                view = sampling.ArticleView.from_packed(values)
-            pair = sampling.wlp_pair(request, view, config, ids)
+            yield path, (ordinal, request)
+
+
+def serve_wlp_requests(kv, config, ids):
+    """(staged file, [(ordinal, request)]) -> the WLP pairs of the requests to the articles
+    staged there, the file read once in order and only the views asked for unpacked."""
+    from pipeline.staging import read_staged
+
+    path, routed = kv
+    wanted: dict[int, list] = {}
+    for ordinal, request in routed:
+        wanted.setdefault(ordinal, []).append(request)
+    last = max(wanted, default=-1)
+    for ordinal, packed, _ in read_staged(path):
+        if ordinal > last:
+            break
+        for request in wanted.get(ordinal, ()):
+            pair = sampling.wlp_pair(request, sampling.ArticleView.from_packed(packed), config, ids)
             if pair is not None:
                 yield pair
 
@@ -257,9 +301,9 @@ def vocab_facts(vocab_path: str, lower_case: bool) -> dict:
 
 
 def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict,
-                  shards: list[tuple[str, dict[str, int]]]):
-    """metadata.json, once every shard is written (`shards` is a side input of their writes):
-    the commit marker of the pairs directory."""
+                  shards: list[tuple[str, dict[str, int]]], *after):
+    """metadata.json, once every shard is written (`shards` is a side input of their writes)
+    and the staged views are gone (`after`): the commit marker of the pairs directory."""
     from schemas.pairs import PRETRAINING_TASKS, SPLITS, PairsMetadata, write_metadata
 
     tasks = PRETRAINING_TASKS
@@ -327,12 +371,14 @@ class BuildPairs(beam.PTransform):
         packed = tokenized | "Pack" >> beam.MapTuple(
             lambda article, inbound: (to_view(article, pair_config), inbound))
         views = packed | "Views" >> beam.MapTuple(lambda view, _: view)
-        by_id = views | "ViewById" >> beam.Map(lambda v: (v.id, v.packed()))
+        located = views | "StageViews" >> beam.ParDo(StageViews(pairs_dir(config)))
         fractions = config.split_fractions
         requests = packed | "WlpRequests" >> beam.FlatMap(
             wlp_requests, pair_config, fractions).with_outputs("stats", main="requests")
-        wlp = ({"requests": requests.requests, "source": by_id}
-               | "JoinSource" >> JoinStreaming("requests", _wlp_pairs, pair_config, ids_side))
+        wlp = ({"requests": requests.requests, "source": located}
+               | "JoinSource" >> JoinStreaming("requests", _route_requests)
+               | "ByStagedFile" >> beam.GroupByKey()
+               | "WlpPairs" >> beam.FlatMap(serve_wlp_requests, pair_config, ids_side))
         ict = views | "IctPairs" >> beam.FlatMap(sampling.ict_pairs, pair_config, ids_side)
         bfs = views | "BfsPairs" >> beam.FlatMap(sampling.bfs_pairs, pair_config, ids_side)
         drawn = ((ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
@@ -353,8 +399,14 @@ class BuildPairs(beam.PTransform):
                                              config.records_per_shard)
                   | "GroupShards" >> beam.GroupByKey()
                   | "WriteShards" >> beam.Map(write_shard, pairs_dir(config)))
+        from pipeline.staging import remove_staged_after
+
+        cleaned = (articles.pipeline | "StagedViewsSeed" >> beam.Create([None])
+                   | "RemoveStagedViews" >> beam.Map(remove_staged_after, pairs_dir(config),
+                                                     beam.pvalue.AsList(shards)))
         return (articles.pipeline
                 | "MetadataSeed" >> beam.Create([None])
                 | "WriteMetadata" >> beam.Map(
                     metadata_json, config, beam.pvalue.AsSingleton(facts),
-                    beam.pvalue.AsSingleton(counts), beam.pvalue.AsList(shards)))
+                    beam.pvalue.AsSingleton(counts), beam.pvalue.AsList(shards),
+                    beam.pvalue.AsList(cleaned)))

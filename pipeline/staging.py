@@ -8,6 +8,8 @@ crosses no shuffle. A staged file is hidden and carries the temporary mark of `s
 (no reader's pattern matches it, a rerun clears what a killed run left), and is deleted when the
 corpus is complete.
 
+The pair stage stages its tokenized articles the same way for the WLP join (`pairs_stage`).
+
 Format: records one after another, each a 4-byte little-endian length and a pickle of plain
 builtins (`corpus_rows.StagedArticle`).
 """
@@ -22,14 +24,16 @@ STAGED_PREFIX = "staged-"
 STAGED_NAME = STAGED_PREFIX + "{index:05d}"
 
 
-def staged_path(directory: str, task_index: int) -> str:
-    """A new hidden, temporary path for the staged file of one read task (a retried task writes
-    a new one: only the attempt whose outputs the runner keeps is read)."""
+def staged_path(directory: str, name: int | str) -> str:
+    """A new hidden, temporary path for a staged file: of one read task (`name` its index) or of
+    any other writer (a retried attempt writes a new one: only the attempt whose outputs the
+    runner keeps is read)."""
     from apache_beam.io.filesystems import FileSystems
 
     from schemas.commit import temporary_path
 
-    return temporary_path(FileSystems.join(directory, STAGED_NAME.format(index=task_index)))
+    label = STAGED_NAME.format(index=name) if isinstance(name, int) else STAGED_PREFIX + name
+    return temporary_path(FileSystems.join(directory, label))
 
 
 class StagedWriter:
@@ -83,3 +87,9 @@ def remove_staged(directory: str) -> int:
     if paths:
         FileSystems.delete(paths)
     return len(paths)
+
+
+def remove_staged_after(_, directory: str, *after) -> int:
+    """`remove_staged` as a Beam step that waits for its side inputs (`after`: everything that
+    reads the staged files), those of retried or killed attempts too."""
+    return remove_staged(directory)

@@ -193,3 +193,34 @@ def test_a_view_crosses_beam_as_one_packed_value_and_comes_back_equal():
     assert b"ArticleView" in coder.encode(view)  # what Beam would do with the view itself
     assert b"ArticleView" not in zlib.decompress(shipped)
     assert pickle.loads(zlib.decompress(shipped))[0] == view.id
+
+
+def test_wlp_requests_meet_their_linking_articles_in_staged_files(tmp_path):
+    """The WLP join carries (staged file, ordinal) for each linking article, not its view: the
+    requests routed to a file give the pairs `wlp_pair` gives on the views themselves, each
+    file read once, and a request to an article without a row gives none."""
+    from pipeline.pairs_stage import StageViews, _route_requests, serve_wlp_requests
+
+    config = sampling.PairConfig(wlp_max_per_target=20)
+    *sources, rowless = _same_split_ids(1, 13)[0]
+    views = {s: _view(s, f"Source {s}", lead=(f"S{s} f",), body=((f"S{s} g", f"S{s} h"),))
+             for s in sources}
+    stage = StageViews(str(tmp_path), views_per_file=5)  # three files for twelve views
+    located = dict(kv for view in views.values() for kv in stage.process(view))
+    stage.finish_bundle()
+    assert len({path for path, _ in located.values()}) == 3
+    inbound = [(s, "prose", 1, 0, 0) for s in sources] + [(rowless, "list", -1, -1, -1)]
+    by_source, _ = sampling.linking_sources(1, inbound, config, FRACTIONS)
+    requests = list(sampling.wlp_requests(_view(), by_source, config))
+    assert rowless in {source for source, _ in requests}
+    by_file: dict[str, list] = {}
+    for source, request in requests:
+        known = [located[source]] if source in located else []
+        for path, routed in _route_requests(source, [request], known):
+            by_file.setdefault(path, []).append(routed)
+    served = sorted((p.doc_article_id, p.doc_text) for kv in by_file.items()
+                    for p in serve_wlp_requests(kv, config, IDS))
+    expected = sorted((p.doc_article_id, p.doc_text) for source, request in requests
+                      if source in views
+                      for p in [sampling.wlp_pair(request, views[source], config, IDS)] if p)
+    assert served == expected and len(served) == 12
