@@ -69,13 +69,15 @@ def shards(tmp_path_factory):
             "records": records}
 
 
-@pytest.fixture(scope="module")
-def report(shards):
+# 2 files at once: the summary runs inside each file's branch of the interleave; 8 (more than
+# the 4 files): after it (wikipairs.cli.read.record_batches).
+@pytest.fixture(scope="module", params=[2, 8], ids=["in-file", "after-interleave"])
+def report(shards, request):
     """`wikipairs stats GLOB --json`, batches of 3 records."""
     out = io.StringIO()
     with contextlib.redirect_stdout(out):
         status = main(["stats", shards["glob"], "--vocab", shards["vocab"], "--json", "--quiet",
-                       "--batch-size", "3", "--parallel-files", "2"])
+                       "--batch-size", "3", "--parallel-files", str(request.param)])
     assert status == 0
     return json.loads(out.getvalue())
 
