@@ -21,7 +21,6 @@ SPLIT_GROUPS = (*SPLITS, "other")  # 'other': a shard outside train/valid/test d
 # What the per-batch summary needs: parsing fewer features is cheaper.
 STATS_FEATURES = ("task", "query_ids", "doc_ids", "query_article_id", "doc_article_id",
                   "doc_title")
-DEFAULT_MAX_LENGTHS = {"query": 64, "doc": 288}  # pipeline.sampling.PairConfig's, when no metadata
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,37 +31,32 @@ class StatsConfig:
     progress: bool = True
 
 
-def pair_fingerprints(query, doc, widths: dict[str, int]):
-    """One 64-bit fingerprint per pair of ragged id rows, the same for equal pairs in any batch
-    (the duplicate count). 64 bits: ~1M pairs (the bench) collide with probability ~3e-8, 1e9
-    pairs (all of Wikipedia, several times over) ~3%, and a collision miscounts one pair.
-
-    Each side is padded to its fixed width (the max length) and fingerprinted as int32 ids (any
-    vocabulary's ids fit), then both sides with their lengths. The rare row longer than a width
-    (no metadata.json, or a shard `validate` refuses) would be cut: those rows are fingerprinted
-    from their ids as text instead, exact and slow; equal pairs have equal lengths, so take the
-    same way.
-    """
+def row_bytes(ids):
+    """Each row of ragged ids as a string of its ids' bytes (int32: vocabulary ids fit, and
+    `validate` checks they are below the vocab size), without padding: one copy of the values
+    (serialize_tensor: a header, then the values' bytes in order) and a substring per row."""
     import tensorflow as tf
 
-    lengths = tf.stack([query.row_lengths(), doc.row_lengths()], axis=1)
-    sides = [tf.fingerprint(tf.cast(ids, tf.int32).to_tensor(-1, shape=[None, widths[side]]))
-             for side, ids in (("query", query), ("doc", doc))]
-    as_bytes = tf.reshape(tf.bitcast(tf.cast(lengths, tf.int32), tf.uint8), [-1, 8])
-    padded = tf.fingerprint(tf.concat([*sides, as_bytes], axis=1))
-    long = tf.logical_or(lengths[:, 0] > widths["query"], lengths[:, 1] > widths["doc"])
-
-    def with_long_rows_as_text():
-        rows = tf.where(long)
-        text = [tf.strings.reduce_join(tf.strings.as_string(tf.gather(ids, rows[:, 0])), axis=1,
-                                       separator=" ") for ids in (query, doc)]
-        return tf.tensor_scatter_nd_update(padded, rows, tf.fingerprint(tf.stack(text, axis=1)))
-
-    fingerprints = tf.cond(tf.reduce_any(long), with_long_rows_as_text, lambda: padded)
-    return tf.bitcast(fingerprints, tf.int64)
+    values = tf.cast(ids.flat_values, tf.int32)
+    blob = tf.io.serialize_tensor(values)
+    size = values.dtype.size
+    header = tf.strings.length(blob) - size * tf.size(values)
+    splits = tf.cast(ids.row_splits, tf.int32)
+    return tf.strings.substr(blob, header + size * splits[:-1], size * (splits[1:] - splits[:-1]))
 
 
-def batch_summary_fn(unk_id: int, widths: dict[str, int]):
+def pair_fingerprints(query, doc):
+    """One 64-bit fingerprint per pair of id rows, the same for equal pairs in any batch: the
+    duplicate count. tf.fingerprint hashes each of a row's two strings, then the two hashes, so
+    where query ends and doc begins counts. 64 bits: ~1M pairs (the bench) collide with probability
+    ~3e-8, 1e9 pairs (all of Wikipedia several times over) ~3%, and a collision miscounts one."""
+    import tensorflow as tf
+
+    pairs = tf.stack([row_bytes(query), row_bytes(doc)], axis=1)
+    return tf.bitcast(tf.fingerprint(pairs), tf.int64)
+
+
+def batch_summary_fn(unk_id: int):
     """A tf function: a batch of serialized records -> per-record numbers (see module doc)."""
     import tensorflow as tf
 
@@ -94,7 +88,7 @@ def batch_summary_fn(unk_id: int, widths: dict[str, int]):
                 "doc_len": tf.cast(doc.row_lengths(), tf.int64),
                 "query_unk": count_unk(query), "doc_unk": count_unk(doc),
                 "query_article": f["query_article_id"], "doc_article": f["doc_article_id"],
-                "pair": pair_fingerprints(query, doc, widths),
+                "pair": pair_fingerprints(query, doc),
                 "batch_docs": docs, "batch_doc_titles": tf.gather(f["doc_title"], first)}
 
     return summarize
@@ -140,8 +134,7 @@ def compute_stats(shard_set: ShardSet, config: StatsConfig, unk_id: int | None,
     from pipeline.progress import make_progress
     from wikipairs.cli.read import ReadConfig, record_batches
 
-    widths = max_lengths or DEFAULT_MAX_LENGTHS
-    summarize = batch_summary_fn(-1 if unk_id is None else unk_id, widths)
+    summarize = batch_summary_fn(-1 if unk_id is None else unk_id)
     read = ReadConfig(config.batch_size, config.parallel_files)
     dataset = record_batches([s.path for s in shard_set.shards], read, summarize)
     accumulator = StatsAccumulator([_split_index(s.split) for s in shard_set.shards])
