@@ -1,9 +1,9 @@
 """`wikipairs stats`: one pass over the shards, a report of what they hold.
 
 The work per record is done on whole batches: tf.data parses a batch and reduces it to a few
-numbers per record (task, lengths, [UNK] counts, article ids, a fingerprint of the pair's ids) in
-parallel map calls; numpy adds those arrays into running counts (`wikipairs.cli.tally`). No Python runs per
-record.
+numbers per record (task, lengths, [UNK] counts, article ids, a fingerprint of the pair's ids),
+in parallel, as each file is read; numpy adds those arrays into running counts
+(`wikipairs.cli.tally`). No Python runs per record.
 """
 from __future__ import annotations
 
@@ -21,6 +21,10 @@ SPLIT_GROUPS = (*SPLITS, "other")  # 'other': a shard outside train/valid/test d
 # What the per-batch summary needs: parsing fewer features is cheaper.
 STATS_FEATURES = ("task", "query_ids", "doc_ids", "query_article_id", "doc_article_id",
                   "doc_title")
+# The per-record numbers of a batch summary, the rows of its one int64 matrix (one tensor to
+# hand over to numpy per batch rather than eight).
+NUMBERS = ("task", "query_len", "doc_len", "query_unk", "doc_unk", "query_article",
+           "doc_article", "pair")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -83,12 +87,13 @@ def batch_summary_fn(unk_id: int):
         query, doc = f["query_ids"], f["doc_ids"]
         docs, index = tf.unique(f["doc_article_id"])
         first = tf.math.unsorted_segment_min(tf.range(tf.size(index)), index, tf.size(docs))
-        return {"file": batch["file"], "task": task_codes(f["task"]),
-                "query_len": tf.cast(query.row_lengths(), tf.int64),
-                "doc_len": tf.cast(doc.row_lengths(), tf.int64),
-                "query_unk": count_unk(query), "doc_unk": count_unk(doc),
-                "query_article": f["query_article_id"], "doc_article": f["doc_article_id"],
-                "pair": pair_fingerprints(query, doc),
+        numbers = {"task": tf.cast(task_codes(f["task"]), tf.int64),
+                   "query_len": tf.cast(query.row_lengths(), tf.int64),
+                   "doc_len": tf.cast(doc.row_lengths(), tf.int64),
+                   "query_unk": count_unk(query), "doc_unk": count_unk(doc),
+                   "query_article": f["query_article_id"], "doc_article": f["doc_article_id"],
+                   "pair": pair_fingerprints(query, doc)}
+        return {"file": batch["file"], "numbers": tf.stack([numbers[n] for n in NUMBERS]),
                 "batch_docs": docs, "batch_doc_titles": tf.gather(f["doc_title"], first)}
 
     return summarize
@@ -109,17 +114,20 @@ class StatsAccumulator:
         self.titles = tally.TitleBook()
 
     def add(self, summary: dict) -> int:
-        task = summary["task"]
+        # Copies of the rows the value counts keep until their next merge (a view would keep
+        # the whole batch's numbers).
+        numbers = dict(zip(NUMBERS, summary["numbers"]))
+        task = numbers["task"]
         groups = len(GROUPS)
         self.records[self.split_of_file[summary["file"]]] += np.bincount(task, minlength=groups)
         for side in SIDES:
-            self.lengths[side].add(task, summary[f"{side}_len"])
-            unk = summary[f"{side}_unk"]
+            self.lengths[side].add(task, numbers[f"{side}_len"])
+            unk = numbers[f"{side}_unk"]
             self.unk_tokens[side] += np.bincount(task, weights=unk, minlength=groups)
             self.unk_records[side] += np.bincount(task[unk > 0], minlength=groups)
-        self.query_articles.add(summary["query_article"])
-        self.doc_articles.add(summary["doc_article"])
-        self.pairs.add(summary["pair"])
+        self.query_articles.add(numbers["query_article"].copy())
+        self.doc_articles.add(numbers["doc_article"].copy())
+        self.pairs.add(numbers["pair"].copy())
         self.titles.add(summary["batch_docs"], summary["batch_doc_titles"], self.doc_articles)
         return int(task.size)
 
