@@ -1,6 +1,6 @@
 """`wikipairs stats` on small hand-made shards, every number it prints against a count in plain
 Python over the same records: pairs that differ only in where query ends and doc begins, rows
-longer than the widths the fingerprint pads to, [UNK] at the ends of rows, empty rows, tasks and
+longer than the max lengths, ids past 16 bits, [UNK] at the ends of rows, empty rows, tasks and
 splits the schema does not know, batches that split files at odd places."""
 from __future__ import annotations
 
@@ -37,14 +37,18 @@ def _record(rng: random.Random, task: str, n: int) -> dict:
 
 
 def _hand_made() -> list[dict]:
-    """Pairs a fingerprint of the concatenation or of the first 64/288 ids would confuse."""
+    """Pairs a fingerprint of the concatenation, of the first 64/288 ids (padding to the max
+    lengths) or of 16-bit ids would confuse."""
     long_query = [7] * 70
     long_doc = [UNK_ID] + [8] * 298 + [UNK_ID]
     rows = [([7, 8, 9], [10]), ([7, 8], [9, 10]), ([7], [8, 9, 10]),  # one concatenation
             (long_query, [10]), (long_query[:-1] + [9], [10]),  # differ past id 64
             (long_query, [10]),  # a repeat of a long row
             ([7], long_doc), ([7], long_doc[:-1] + [9]), ([7], long_doc),  # past id 288
-            ([], []), ([], []), ([UNK_ID], []), ([], [UNK_ID, UNK_ID])]
+            ([70000], [10]), ([70000 - 65536], [10]),  # equal in 16 bits
+            ([UNK_ID], [UNK_ID]),
+            ([], []), ([], []), ([UNK_ID], []),  # records 12-14: a batch of empty docs
+            ([], [UNK_ID, UNK_ID])]
     return [{"schema_version": 1, "task": "ict", "pair_id": f"hand-{n}", "query_ids": query,
              "doc_ids": doc, "query_article_id": 40 + n, "doc_article_id": 200 + n % 3,
              "query_title": "H", "doc_title": f"Hand {n % 3}"} for n, (query, doc) in
@@ -60,7 +64,7 @@ def shards(tmp_path_factory):
     for (directory, name), tasks in SHARDS.items():
         values = [_record(rng, rng.choice(tasks), n) for n in range(rng.randrange(40, 60))]
         if name == "ict-00001-of-00002":
-            values[5:5] = _hand_made()
+            values[:0] = _hand_made()
         write_shard_file(str(root / directory / f"{name}.tfrecord.gz"),
                          map(serialize_example, values))
         records += [(directory if directory in SPLITS else None, v) for v in values]
@@ -112,7 +116,8 @@ def test_lengths_and_unk(report, shards):
         longest = max(map(len, ids))
         groups = {_group(r["task"]) for r in records}
         for group in (*groups, "all"):
-            lengths = [len(r[f"{side}_ids"]) for r in records if group in ("all", _group(r["task"]))]
+            lengths = [len(r[f"{side}_ids"]) for r in records
+                       if group in ("all", _group(r["task"]))]
             got = report["lengths"][side][group]
             assert (got["records"], got["min"], got["max"]) == (
                 len(lengths), min(lengths), max(lengths))
