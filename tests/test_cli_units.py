@@ -101,7 +101,7 @@ def test_title_book_keeps_the_titles_of_the_final_leaders():
         batch = np.arange(start, start + 10)
         counts.add(batch)
         book.add(batch, np.array([b"x"] * 10, dtype=object), counts)
-    assert len(book.titles) <= 30
+    assert len(book) <= 30
     assert [book.title(a) for a, _ in counts.top(2)] == ["one", "two"]
 
 

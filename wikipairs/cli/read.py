@@ -21,27 +21,36 @@ class ReadConfig:
     parallel_files: int = 0  # files read at once; 0: one per core, at least 2
     deterministic: bool = False  # a fixed order of batches (export, show) at some cost in speed
 
+    @property
+    def files_at_once(self) -> int:
+        return self.parallel_files or max(2, os.cpu_count() or 1)
+
     def cycle_length(self, files: int) -> int:
-        wanted = self.parallel_files or max(2, os.cpu_count() or 1)
-        return max(1, min(files, wanted))
+        return max(1, min(files, self.files_at_once))
 
 
 def record_batches(paths: Sequence[str], config: ReadConfig,
                    map_fn: Callable[[dict], dict] | None = None) -> tf.data.Dataset:
     """Elements {'file': index into paths, 'start': record number of the batch's first record in
-    its file, 'serialized': [batch] records}, then `map_fn` of them, computed in parallel."""
+    its file, 'serialized': [batch] records}, then `map_fn` of them, computed in parallel: inside
+    each file's branch of the interleave when there are files enough to keep every branch busy
+    (no second thread pool and hand-over: the fastest reading, floor D of bench/cli_bench.py),
+    else after it, in parallel over batches."""
     files = tf.constant(list(paths), tf.string)
+    in_file = map_fn is not None and len(paths) >= config.files_at_once
 
     def file_batches(index):
+        def tagged(k, serialized):
+            batch = {"file": index, "start": k * config.batch_size, "serialized": serialized}
+            return map_fn(batch) if in_file else batch
+
         records = tf.data.TFRecordDataset(files[index], COMPRESSION, READ_BUFFER_BYTES)
-        return records.batch(config.batch_size).enumerate().map(
-            lambda k, serialized: {"file": index, "start": k * config.batch_size,
-                                   "serialized": serialized})
+        return records.batch(config.batch_size).enumerate().map(tagged)
 
     dataset = tf.data.Dataset.range(len(paths)).interleave(
         file_batches, cycle_length=config.cycle_length(len(paths)),
         num_parallel_calls=tf.data.AUTOTUNE, deterministic=config.deterministic)
-    if map_fn is not None:
+    if map_fn is not None and not in_file:
         dataset = dataset.map(map_fn, num_parallel_calls=tf.data.AUTOTUNE,
                               deterministic=config.deterministic)
     return dataset.prefetch(tf.data.AUTOTUNE)

@@ -1,9 +1,9 @@
 """`wikipairs stats`: one pass over the shards, a report of what they hold.
 
 The work per record is done on whole batches: tf.data parses a batch and reduces it to a few
-numbers per record (task, lengths, [UNK] counts, article ids, a fingerprint of the pair's ids) in
-parallel map calls; numpy adds those arrays into running counts (`wikipairs.cli.tally`). No Python runs per
-record.
+numbers per record (task, lengths, [UNK] counts, article ids, a fingerprint of the pair's ids),
+in parallel, as each file is read; numpy adds those arrays into running counts
+(`wikipairs.cli.tally`). No Python runs per record.
 """
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ SPLIT_GROUPS = (*SPLITS, "other")  # 'other': a shard outside train/valid/test d
 # What the per-batch summary needs: parsing fewer features is cheaper.
 STATS_FEATURES = ("task", "query_ids", "doc_ids", "query_article_id", "doc_article_id",
                   "doc_title")
-DEFAULT_MAX_LENGTHS = {"query": 64, "doc": 288}  # pipeline.sampling.PairConfig's, when no metadata
+# The per-record numbers of a batch summary, the rows of its one int64 matrix (one tensor to
+# hand over to numpy per batch rather than eight).
+NUMBERS = ("task", "query_len", "doc_len", "query_unk", "doc_unk", "query_article",
+           "doc_article", "pair")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -32,12 +35,30 @@ class StatsConfig:
     progress: bool = True
 
 
-def batch_summary_fn(unk_id: int, widths: dict[str, int]):
-    """A tf function: a batch of serialized records -> per-record numbers (see module doc).
+def pair_fingerprints(query, doc):
+    """One 64-bit fingerprint per pair of ragged id rows, the same for equal pairs in any batch:
+    the duplicate count. Each row is hashed from its ids' bytes, unpadded: the batch's ids in one
+    string (serialize_tensor: a header, then the values' bytes in order), a [pairs, 2] tensor of
+    substrings of it (query, doc), and tf.fingerprint of each pair hashes both strings, then the
+    two hashes, so where query ends and doc begins counts. Ids as int32: vocabulary ids fit
+    (`validate` checks they are below the vocab size). 64 bits: ~1M pairs (the bench) collide
+    with probability ~3e-8, 1e9 pairs ~3%, and a collision miscounts one pair."""
+    import tensorflow as tf
 
-    The pair fingerprint hashes both id lists padded to fixed widths (the max lengths) plus their
-    true lengths, so equal pairs hash equally in every batch.
-    """
+    values = tf.concat([tf.cast(query.flat_values, tf.int32), tf.cast(doc.flat_values, tf.int32)],
+                       axis=0)
+    blob = tf.io.serialize_tensor(values)
+    header = tf.strings.length(blob) - 4 * tf.size(values)
+    splits = [tf.cast(query.row_splits, tf.int32),
+              tf.cast(doc.row_splits, tf.int32) + tf.size(query.flat_values)]
+    starts = tf.stack([s[:-1] for s in splits], axis=1)
+    lengths = tf.stack([s[1:] - s[:-1] for s in splits], axis=1)
+    pairs = tf.strings.substr(blob, header + 4 * starts, 4 * lengths)
+    return tf.bitcast(tf.fingerprint(pairs), tf.int64)
+
+
+def batch_summary_fn(unk_id: int):
+    """A tf function: a batch of serialized records -> per-record numbers (see module doc)."""
     import tensorflow as tf
 
     from wikipairs.cli.read import parse
@@ -51,23 +72,25 @@ def batch_summary_fn(unk_id: int, widths: dict[str, int]):
                         len(TASKS))
 
     def count_unk(ids):
-        return tf.reduce_sum(tf.cast(tf.equal(ids, unk_id), tf.int64), axis=1)
+        """[UNK]s per row, from the few positions that hold one (a ragged reduce_sum costs more
+        than the parsing: it builds a segment id per token)."""
+        splits = ids.row_splits
+        at = tf.cast(tf.where(tf.equal(ids.flat_values, unk_id))[:, 0], splits.dtype)
+        rows = tf.searchsorted(splits, at, side="right") - 1
+        return tf.math.bincount(rows, minlength=tf.size(splits) - 1, dtype=tf.int64)
 
     def summarize(batch):
         f = parse(batch["serialized"], names=STATS_FEATURES)
         query, doc = f["query_ids"], f["doc_ids"]
-        lengths = tf.cast(tf.stack([query.row_lengths(), doc.row_lengths()], axis=1), tf.int64)
-        # Ids as int32 (every vocabulary fits): half the bytes to pad and fingerprint.
-        padded = tf.concat([tf.cast(query, tf.int32).to_tensor(-1, shape=[None, widths["query"]]),
-                            tf.cast(doc, tf.int32).to_tensor(-1, shape=[None, widths["doc"]]),
-                            tf.cast(lengths, tf.int32)], axis=1)
         docs, index = tf.unique(f["doc_article_id"])
         first = tf.math.unsorted_segment_min(tf.range(tf.size(index)), index, tf.size(docs))
-        return {"file": batch["file"], "task": task_codes(f["task"]),
-                "query_len": lengths[:, 0], "doc_len": lengths[:, 1],
-                "query_unk": count_unk(query), "doc_unk": count_unk(doc),
-                "query_article": f["query_article_id"], "doc_article": f["doc_article_id"],
-                "pair": tf.bitcast(tf.fingerprint(padded), tf.int64),
+        numbers = {"task": tf.cast(task_codes(f["task"]), tf.int64),
+                   "query_len": tf.cast(query.row_lengths(), tf.int64),
+                   "doc_len": tf.cast(doc.row_lengths(), tf.int64),
+                   "query_unk": count_unk(query), "doc_unk": count_unk(doc),
+                   "query_article": f["query_article_id"], "doc_article": f["doc_article_id"],
+                   "pair": pair_fingerprints(query, doc)}
+        return {"file": batch["file"], "numbers": tf.stack([numbers[n] for n in NUMBERS]),
                 "batch_docs": docs, "batch_doc_titles": tf.gather(f["doc_title"], first)}
 
     return summarize
@@ -88,17 +111,20 @@ class StatsAccumulator:
         self.titles = tally.TitleBook()
 
     def add(self, summary: dict) -> int:
-        task = summary["task"]
+        # Copies of the rows the value counts keep until their next merge (a view would keep
+        # the whole batch's numbers).
+        numbers = dict(zip(NUMBERS, summary["numbers"]))
+        task = numbers["task"]
         groups = len(GROUPS)
         self.records[self.split_of_file[summary["file"]]] += np.bincount(task, minlength=groups)
         for side in SIDES:
-            self.lengths[side].add(task, summary[f"{side}_len"])
-            unk = summary[f"{side}_unk"]
+            self.lengths[side].add(task, numbers[f"{side}_len"])
+            unk = numbers[f"{side}_unk"]
             self.unk_tokens[side] += np.bincount(task, weights=unk, minlength=groups)
             self.unk_records[side] += np.bincount(task[unk > 0], minlength=groups)
-        self.query_articles.add(summary["query_article"])
-        self.doc_articles.add(summary["doc_article"])
-        self.pairs.add(summary["pair"])
+        self.query_articles.add(numbers["query_article"].copy())
+        self.doc_articles.add(numbers["doc_article"].copy())
+        self.pairs.add(numbers["pair"].copy())
         self.titles.add(summary["batch_docs"], summary["batch_doc_titles"], self.doc_articles)
         return int(task.size)
 
@@ -113,8 +139,7 @@ def compute_stats(shard_set: ShardSet, config: StatsConfig, unk_id: int | None,
     from pipeline.progress import make_progress
     from wikipairs.cli.read import ReadConfig, record_batches
 
-    widths = max_lengths or DEFAULT_MAX_LENGTHS
-    summarize = batch_summary_fn(-1 if unk_id is None else unk_id, widths)
+    summarize = batch_summary_fn(-1 if unk_id is None else unk_id)
     read = ReadConfig(config.batch_size, config.parallel_files)
     dataset = record_batches([s.path for s in shard_set.shards], read, summarize)
     accumulator = StatsAccumulator([_split_index(s.split) for s in shard_set.shards])

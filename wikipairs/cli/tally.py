@@ -105,17 +105,42 @@ class TitleBook:
     a title for every article: past `limit` titles it keeps only those of the current top `keep`
     (k <= keep). That loses nothing: an article in the final top k that is not seen again after a
     pruning already had its final count then, and only articles now ranked above it could have
-    been above it then, so it was kept."""
+    been above it then, so it was kept. Batches wait in a list and are merged (one np.unique)
+    when they hold `limit` titles, not added one title at a time."""
 
     def __init__(self, limit: int = 100_000, keep: int = 1_000):
         self.limit, self.keep = limit, keep
-        self.titles: dict[int, bytes] = {}
+        self.ids = np.empty(0, np.int64)
+        self.titles = np.empty(0, object)
+        self._pending: list[tuple[np.ndarray, np.ndarray]] = []
+        self._pending_size = 0
 
     def add(self, ids: np.ndarray, titles: np.ndarray, counts: ValueCounts) -> None:
-        self.titles.update(zip(ids.tolist(), titles.tolist()))
-        if len(self.titles) > self.limit:
-            leaders = {value for value, _ in counts.top(self.keep)}
-            self.titles = {i: t for i, t in self.titles.items() if i in leaders}
+        self._pending.append((np.array(ids, np.int64), np.asarray(titles, object)))
+        self._pending_size += len(ids)
+        if self._pending_size >= self.limit:
+            self.merge(counts)
+
+    def merge(self, counts: ValueCounts | None = None) -> None:
+        """Pending batches into the sorted ids and their titles; pruned (see the class doc) when
+        past `limit` and `counts` is given."""
+        if self._pending:
+            # Reversed, so that np.unique's first occurrence is the title seen last.
+            ids = np.concatenate([self.ids, *(i for i, _ in self._pending)])[::-1]
+            titles = np.concatenate([self.titles, *(t for _, t in self._pending)])[::-1]
+            self.ids, last = np.unique(ids, return_index=True)
+            self.titles = titles[last]
+            self._pending, self._pending_size = [], 0
+        if counts is not None and self.ids.size > self.limit:
+            leaders = np.array([value for value, _ in counts.top(self.keep)], np.int64)
+            kept = np.isin(self.ids, leaders)
+            self.ids, self.titles = self.ids[kept], self.titles[kept]
+
+    def __len__(self) -> int:
+        return int(self.ids.size) + self._pending_size
 
     def title(self, article_id: int) -> str:
-        return self.titles.get(article_id, b"?").decode("utf-8", "replace")
+        self.merge()
+        at = int(np.searchsorted(self.ids, article_id))
+        found = at < self.ids.size and self.ids[at] == article_id
+        return (self.titles[at] if found else b"?").decode("utf-8", "replace")
