@@ -81,7 +81,8 @@ def _head(article, staged: tuple[int, int]) -> ArticleHead:
 
 
 class ReadAndParse(beam.DoFn):
-    """A read task -> its pages parsed where they are read. Articles: staged on disk, their
+    """A read task -> its pages (its stride of them, for a big file that cannot be cut) parsed
+    where they are read. Articles: staged on disk, their
     heads keyed by id; redirects keyed by id; skips and read problems as they are; and one
     (task index, staged file) per task, so that every task writes its table parts."""
 
@@ -91,16 +92,18 @@ class ReadAndParse(beam.DoFn):
         self.config, self.staging_dir = config, staging_dir
 
     def process(self, numbered: NumberedTask, sites):
-        from pipeline.dump_reader import iter_pages
+        from pipeline.multistream import read_task
         from pipeline.staging import StagedWriter, staged_path
 
         task = numbered.task
         where = task.path if task.byte_range is None else f"{task.path}@{task.byte_range[0]}"
-        progress = worker_progress(f"reading and parsing {where}")
+        k, n = task.stride
+        progress = worker_progress(f"reading and parsing {where}"
+                                   + (f" (pages {k + 1}, {k + 1 + n}, ... of every {n})" if n > 1 else ""))
         staged = StagedWriter(staged_path(self.staging_dir, numbered.index))
         pages = 0
         try:
-            for item in iter_pages(task.path, task.byte_range):
+            for item in read_task(task):
                 if not isinstance(item, RawPage):  # its pages_read is counted with the problem
                     _count("pages_read" if item.is_page else "file_problems")
                     yield beam.pvalue.TaggedOutput(self.PROBLEMS, item)

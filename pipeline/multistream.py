@@ -18,8 +18,9 @@ import posixpath
 import re
 from typing import Iterable, Iterator
 
-from pipeline.dump_reader import ByteRange, compression_of, open_dump, open_raw
+from pipeline.dump_reader import ByteRange, compression_of, iter_pages, open_dump, open_raw
 from pipeline.progress import LOG
+from pipeline.records import RawPage, ReadProblem
 
 DEFAULT_TARGET_BYTES = 64 << 20
 # Compressed bytes read at a range start to see the first decompressed bytes: a bz2 block (at
@@ -37,13 +38,47 @@ _MULTISTREAM_PART = re.compile(
 )
 
 
+# A file that cannot be cut (one bz2 or gzip stream, plain XML, or a multistream file whose
+# index does not fit) is read by several tasks when it is big, each keeping every n-th page: the
+# reading is repeated (bz2 costs about a quarter of what parsing does), the parsing, which happens
+# where a task reads, is spread over up to this many workers.
+MAX_STRIDES = 8
+
+
 @dataclasses.dataclass(frozen=True)
 class ReadTask:
-    """One unit of reading: a whole file (byte_range None) or a range of a multistream file."""
+    """One unit of reading: a whole file (byte_range None) or a range of a multistream file;
+    of a whole file, the pages of one `stride` (k, n): pages k, k + n, k + 2n, ... (0-based)."""
 
     path: str
     byte_range: ByteRange | None = None
     note: str = ""  # why a file with an index is read whole, for corpus_stats.json
+    stride: tuple[int, int] = (0, 1)
+
+    def keeps(self, page_number: int) -> bool:
+        """Whether this task parses the page read `page_number`-th (from 1) in its file."""
+        k, n = self.stride
+        return (page_number - 1) % n == k
+
+    @property
+    def reports_file_problems(self) -> bool:
+        """One task of a file reports what is wrong with the file (and pages that were cut)."""
+        return self.stride[0] == 0
+
+
+def read_task(task: ReadTask) -> Iterator[RawPage | ReadProblem]:
+    """What one task reads: its stride of the pages, and the file's problems if it is the task
+    that reports them (every page and problem of a file is some one task's)."""
+    for item in iter_pages(task.path, task.byte_range):
+        if task.keeps(item.position[1]) if isinstance(item, RawPage) else task.reports_file_problems:
+            yield item
+
+
+def whole_file_tasks(path: str, size: int, target_bytes: int, note: str = "") -> list[ReadTask]:
+    """A file read from its start: one task per `target_bytes` of it, at most MAX_STRIDES, each
+    keeping its stride of the pages."""
+    n = max(1, min(MAX_STRIDES, -(-size // max(1, target_bytes))))
+    return [ReadTask(path, None, note, (k, n)) for k in range(n)]
 
 
 def plan_read_tasks(
@@ -86,7 +121,7 @@ def _match_dump_files(patterns: Iterable[str]) -> list[tuple[str, int]]:
 def _tasks_for_file(path: str, size: int, target_bytes: int) -> list[ReadTask]:
     index = find_index(path) if compression_of(path) == "bz2" else None
     if index is None:
-        return [ReadTask(path)]
+        return whole_file_tasks(path, size, target_bytes)
     try:
         ranges = plan_ranges(stream_offsets(index), size, target_bytes)
         misfit = index_misfit(path, ranges)
@@ -96,7 +131,7 @@ def _tasks_for_file(path: str, size: int, target_bytes: int) -> list[ReadTask]:
         note = (f"{path}: its index {index} does not fit ({misfit}): read as one stream, "
                 "not split")
         LOG.warning(note)
-        return [ReadTask(path, note=note)]
+        return whole_file_tasks(path, size, target_bytes, note)
     logging.info("%s: %d read tasks from index %s", path, len(ranges), index)
     if len(ranges) == 1:
         return [ReadTask(path)]

@@ -179,6 +179,23 @@ def test_multistream_read_in_ranges_gives_the_same_corpus(sample, sample_corpus,
     assert out["stats"]["buckets"] == sample_corpus["stats"]["buckets"]
 
 
+def test_a_single_stream_dump_parsed_in_strides_gives_the_same_corpus(sample, sample_corpus,
+                                                                      tmp_path):
+    """The sample (one bz2 stream) read by four tasks, each parsing its stride of the pages
+    where it reads them: the same rows as one task, and one part of each table per task."""
+    from pipeline.multistream import plan_read_tasks
+
+    size = pathlib.Path(sample).stat().st_size
+    assert len(plan_read_tasks([sample], size // 4 + 1)) == 4
+    out = run_corpus([sample], tmp_path / "out", read_range_bytes=size // 4 + 1)
+    key = lambda rows: sorted(json.dumps(r, sort_keys=True) for r in rows)  # noqa: E731
+    for table in ("articles", "links", "redirects", "dead_letter"):
+        assert key(out[table]) == key(sample_corpus[table]), table
+    assert out["stats"] == sample_corpus["stats"]
+    parts = sorted(p.name for p in (tmp_path / "out" / "articles").glob("*.parquet"))
+    assert parts == [f"part-0000{i}-of-00004.parquet" for i in range(4)]
+
+
 # --- hostile inputs (issue 15) ---------------------------------------------------------------
 
 

@@ -9,12 +9,14 @@ import pytest
 import dumpfactory
 from pipeline.dump_reader import iter_pages
 from pipeline.multistream import (
+    MAX_STRIDES,
     ReadTask,
     find_index,
     index_candidates,
     is_index_file,
     plan_ranges,
     plan_read_tasks,
+    read_task,
     stream_offsets,
 )
 from pipeline.records import RawPage, ReadProblem
@@ -27,7 +29,7 @@ def real_sample():
 
 
 def read_tasks(tasks: list[ReadTask]) -> list[RawPage | ReadProblem]:
-    return [item for task in tasks for item in iter_pages(task.path, task.byte_range)]
+    return [item for task in tasks for item in read_task(task)]
 
 
 def page_bytes(items) -> list[bytes]:
@@ -188,12 +190,13 @@ def test_plan_read_tasks_expands_globs_skips_indexes_and_sorts(tmp_path):
     tasks = plan_read_tasks([str(tmp_path / "*"), str(plain)], target_bytes=1)
 
     whole = [task.path for task in tasks if task.byte_range is None]
-    assert whole == [str(plain), str(gz), str(solo_bz2)]
+    # Files that cannot be cut, each read by MAX_STRIDES tasks (it is far above target_bytes).
+    assert whole == [str(p) for p in (plain, gz, solo_bz2) for _ in range(MAX_STRIDES)]
     split = [task for task in tasks if task.byte_range is not None]
     assert {task.path for task in split} == {str(multistream.path)}
     assert len(split) == len(multistream.offsets)
     assert [task.path for task in tasks] == sorted(task.path for task in tasks)
-    assert page_bytes(read_tasks(tasks)) == pages * 4
+    assert sorted(page_bytes(read_tasks(tasks))) == sorted(pages * 4)
 
 
 def test_multistream_smaller_than_the_target_is_one_whole_file_task(tmp_path):
@@ -236,11 +239,12 @@ def pages_cut_mid_page(path, pages: list[bytes], pieces: int):
 
 
 def assert_read_whole_with_a_note(path, pages, why: str):
-    [task] = plan_read_tasks([str(path)], target_bytes=1)
+    tasks = plan_read_tasks([str(path)], target_bytes=1)
 
-    assert task.byte_range is None
-    assert "does not fit" in task.note and why in task.note and str(path) in task.note
-    assert page_bytes(read_tasks([task])) == pages
+    for task in tasks:
+        assert task.byte_range is None
+        assert "does not fit" in task.note and why in task.note and str(path) in task.note
+    assert sorted(page_bytes(read_tasks(tasks))) == sorted(pages)
 
 
 def test_index_whose_offsets_are_not_stream_starts_falls_back_to_one_stream(tmp_path):
@@ -277,3 +281,24 @@ def test_index_that_fits_gives_ranges_without_a_note(tmp_path):
     tasks = plan_read_tasks([str(dump.path)], target_bytes=1)
 
     assert len(tasks) == 10 and all(task.note == "" for task in tasks)
+
+
+def test_a_big_file_that_cannot_be_cut_is_parsed_in_strides_each_page_once(tmp_path):
+    """A single-stream file is read by up to MAX_STRIDES tasks, task k keeping pages k, k+n, ...:
+    every page is one task's, in its file's order; a problem of the file is reported once."""
+    pages = dumpfactory.numbered_pages(23)
+    path = dumpfactory.write_dump(tmp_path / "wiki.xml.bz2", pages)
+    size = path.stat().st_size
+    tasks = plan_read_tasks([str(path)], target_bytes=size // 3 + 1)
+
+    assert [task.stride for task in tasks] == [(0, 3), (1, 3), (2, 3)]
+    read = [page_bytes(list(read_task(task))) for task in tasks]
+    assert read == [pages[k::3] for k in range(3)]
+
+    cut = tmp_path / "cut.xml"
+    dumpfactory.write_dump(cut, pages)
+    cut.write_bytes(cut.read_bytes()[:-200])  # the last page and </mediawiki> cut off
+    items = read_tasks(plan_read_tasks([str(cut)], target_bytes=cut.stat().st_size // 4 + 1))
+    problems = [item for item in items if isinstance(item, ReadProblem)]
+    assert len(problems) == 1 and "truncated" in problems[0].reason
+    assert len([item for item in items if isinstance(item, RawPage)]) == len(pages) - 1
