@@ -308,10 +308,13 @@ def _to_task(kv):
     staged article. Every kept article has one, so the writer knows which staged ones to keep
     (a page whose id another page kept is staged but not written)."""
     _, group = kv
-    for task, ordinal in group["staged"]:
-        resolved = {index: (target_id, via) for index, target_id, via in group["outbound"]}
-        count, inbound = next(iter(group["inbound"]), (0, []))
-        yield task, (ordinal, resolved, count, inbound)
+    staged = next(iter(group["staged"]), None)  # one kept page per id (SettleIds)
+    if staged is None:
+        return
+    task, ordinal = staged
+    resolved = {index: (target_id, via) for index, target_id, via in group["outbound"]}
+    count, inbound = next(iter(group["inbound"]), (0, []))
+    yield task, (ordinal, resolved, count, inbound)
 
 
 class WriteTaskParts(beam.DoFn):
