@@ -42,7 +42,9 @@ class CorpusConfig:
     output_dir: str
     parse: ParseConfig = ParseConfig()
     max_redirect_hops: int = 5
-    read_range_bytes: int = 64 << 20  # multistream dumps are split into ranges of about this size
+    # Multistream dumps are split into ranges of about this size; a file that cannot be cut is
+    # read by one task per this many bytes of it (multistream.whole_file_tasks).
+    read_range_bytes: int = 64 << 20
     # Inbound links kept in an article's row (the rest are counted): WLP draws its linking
     # articles from them, so keep it well above the pair stage's wlp_max_per_target (4).
     max_inbound_links: int = 1000

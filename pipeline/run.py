@@ -40,7 +40,9 @@ def parse_args(argv: list[str] | None = None):
                         "this (inbound_link_count has the true number), so a hub page costs "
                         "bounded memory; at least --wlp_max_per_target")
     parser.add_argument("--read_range_mb", type=int, default=64,
-                        help="a multistream dump with its index is read in ranges of about this size")
+                        help="a multistream dump with its index is read in ranges of about this "
+                        "size; a file that cannot be cut by one task per this many MB of it (at "
+                        "most 8), each parsing every n-th page")
     pairs = parser.add_argument_group("pairs")
     pairs.add_argument("--vocab", help="a BERT vocab.txt (local or gs://); default: learn one")
     pairs.add_argument("--lower_case", action=argparse.BooleanOptionalAction, default=True,
