@@ -148,6 +148,9 @@ class StageViews(beam.DoFn):
         self.directory, self.views_per_file = directory, views_per_file
         self.writer = None
 
+    def start_bundle(self):
+        self.writer = None  # a failed bundle's file is left to the clean-up, never appended to
+
     def process(self, view: sampling.ArticleView):
         from pipeline.staging import StagedWriter, staged_path
 
@@ -189,10 +192,12 @@ def serve_wlp_requests(kv, config, ids):
     for ordinal, packed, _ in read_staged(path):
         if ordinal > last:
             break
-        for request in wanted.get(ordinal, ()):
-            pair = sampling.wlp_pair(request, sampling.ArticleView.from_packed(packed), config, ids)
-            if pair is not None:
-                yield pair
+        if ordinal in wanted:
+            view = sampling.ArticleView.from_packed(packed)
+            for request in wanted[ordinal]:
+                pair = sampling.wlp_pair(request, view, config, ids)
+                if pair is not None:
+                    yield pair
 
 
 # A drawn pair as it travels to its shard: (split, task, order, record, text keys, stat names),
