@@ -84,9 +84,9 @@ def _head(article, staged: tuple[int, int]) -> ArticleHead:
 
 class ReadAndParse(beam.DoFn):
     """A read task -> its pages (its stride of them, for a big file that cannot be cut) parsed
-    where they are read. Articles: staged on disk, their
-    heads keyed by id; redirects keyed by id; skips and read problems as they are; and one
-    (task index, staged file) per task, so that every task writes its table parts."""
+    where they are read. Articles: staged on disk, their heads keyed by id; redirects keyed by
+    id; skips and read problems as they are; and one (task index, staged file) per task, so
+    that every task writes its table parts."""
 
     PROBLEMS, SKIPS, STAGED, COUNTS = "problems", "skips", "staged", "counts"
 
@@ -320,10 +320,10 @@ def _to_task(kv):
 
 
 class WriteTaskParts(beam.DoFn):
-    """(read task, [(count, staged path)] + its articles' join results) -> the task's part of the
-    articles and links tables, written while its staged articles are read back in order (the
-    same rows in the same files on every run). Yields the article rows (the pair stage reads
-    them), the links' stats, and the paths of the parts written."""
+    """(read task, {staged: [(count, staged path)], articles: its articles' join results}) ->
+    the task's part of the articles and links tables, written while its staged articles are
+    read back in order (the same rows in the same files on every run). Yields the article rows
+    (the pair stage reads them), the links' stats, and the paths of the parts written."""
 
     LINK_STATS, PARTS = "link_stats", "parts"
 
@@ -337,14 +337,9 @@ class WriteTaskParts(beam.DoFn):
         from pipeline.table_parts import PartWriter, part_path
         from schemas import corpus as schema
 
-        task, values = kv
-        joined, staged = {}, None
-        for value in values:
-            if len(value) == 2:
-                staged = value
-            else:
-                joined[value[0]] = value[1:]
-        count, path = staged  # the value of length 2: every other value is an article's
+        task, group = kv
+        (count, path), = group["staged"]  # every task stages one file (ReadAndParse)
+        joined = {ordinal: rest for ordinal, *rest in group["articles"]}
         articles, links = (
             PartWriter(part_path(FileSystems.join(self.output_dir, table), task, count),
                        schema.SCHEMAS[table], ROW_GROUP_BYTES)
@@ -422,8 +417,7 @@ class BuildCorpus(beam.PTransform):
             | "JoinArticle" >> beam.CoGroupByKey()
             | "ToTask" >> beam.FlatMap(_to_task))
         written = (
-            (joined, read.staged) | "ByTask" >> beam.Flatten()
-            | "GroupByTask" >> beam.GroupByKey()
+            {"staged": read.staged, "articles": joined} | "GroupByTask" >> beam.CoGroupByKey()
             | "WriteTaskParts" >> beam.ParDo(WriteTaskParts(config.output_dir)).with_outputs(
                 WriteTaskParts.LINK_STATS, WriteTaskParts.PARTS, main="articles"))
 

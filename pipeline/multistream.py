@@ -70,7 +70,10 @@ def read_task(task: ReadTask) -> Iterator[RawPage | ReadProblem]:
     """What one task reads: its stride of the pages, and the file's problems if it is the task
     that reports them (every page and problem of a file is some one task's)."""
     for item in iter_pages(task.path, task.byte_range):
-        if task.keeps(item.position[1]) if isinstance(item, RawPage) else task.reports_file_problems:
+        if isinstance(item, RawPage):
+            if task.keeps(item.position[1]):
+                yield item
+        elif task.reports_file_problems:
             yield item
 
 
