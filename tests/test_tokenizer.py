@@ -205,6 +205,22 @@ def test_import_and_decode_do_not_load_tensorflow():
     subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO_ROOT)
 
 
+@pytest.mark.slow
+def test_tokenizing_loads_tensorflow_without_keras_3():
+    """The pipeline's first tokenizing step imports TensorFlow; with the pipeline's flag that
+    import loads tf_keras, not Keras 3 and scikit-learn (~0.9 CPU s more per worker)."""
+    script = (
+        "import os, sys; os.environ.pop('TF_USE_LEGACY_KERAS', None)\n"
+        "import pipeline.tokenizer as t\n"
+        f"tok = t.TokenizerSpec({str(bert_uncased_vocab_path())!r}, True).build()\n"
+        "assert tok.tokenize(['hello world']) == [[7592, 2088]]\n"
+        "assert 'tensorflow' in sys.modules\n"
+        "loaded = sorted(m for m in sys.modules if m.split('.')[0] in ('keras', 'sklearn'))\n"
+        "assert not loaded, loaded[:5]\n")
+    env = {k: v for k, v in os.environ.items() if k != "TF_USE_LEGACY_KERAS"}
+    subprocess.run([sys.executable, "-c", script], check=True, cwd=REPO_ROOT, env=env)
+
+
 def write_lines(path, lines) -> str:
     path.write_text("".join(f"{line}\n" for line in lines), encoding="utf-8")
     return str(path)
