@@ -28,6 +28,7 @@ from pipeline.duplicate_ids import settle_duplicate_ids
 from pipeline.parse_page import ParseConfig, parse_page
 from pipeline.progress import worker_progress
 from pipeline.records import ArticleHead, PageOrigin, RawPage, ReadProblem, Redirect, Skip
+from pipeline.worker_gc import tune_collector
 
 NAMESPACE = "wikipairs"
 # Parquet writers hold a row group in memory until it is this big (Beam's default is 64 MB each).
@@ -92,6 +93,9 @@ class ReadAndParse(beam.DoFn):
 
     def __init__(self, config: ParseConfig, staging_dir: str):
         self.config, self.staging_dir = config, staging_dir
+
+    def setup(self):
+        tune_collector()
 
     def process(self, numbered: NumberedTask, sites):
         from pipeline.multistream import read_task
@@ -329,6 +333,9 @@ class WriteTaskParts(beam.DoFn):
 
     def __init__(self, output_dir: str):
         self.output_dir = output_dir
+
+    def setup(self):
+        tune_collector()
 
     def process(self, kv):
         from apache_beam.io.filesystems import FileSystems

@@ -18,6 +18,7 @@ from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack
 from pipeline.progress import worker_progress
 from pipeline.splits import (TRAIN, HeldOutText, TextKeys, hash64, keys_leak, pair_split,
                              text_keys)
+from pipeline.worker_gc import tune_collector
 from schemas.corpus import row_passages, row_sentences
 
 NAMESPACE = "wikipairs"
@@ -54,6 +55,7 @@ class TokenizeArticles(beam.DoFn):
         self.vocab_path = None
 
     def setup(self):
+        tune_collector()
         self.progress = worker_progress("tokenizing (this worker)", unit="sentences")
 
     def _tokenizer(self, vocab_path: str):

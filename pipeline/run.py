@@ -218,6 +218,9 @@ def clear_earlier_outputs(output_dir: str, corpus: bool, pairs: bool,
 
 def run(argv: list[str] | None = None):
     """Run the job to completion; returns its config and the final state of the pipeline."""
+    from pipeline.worker_gc import tune_collector
+
+    tune_collector()  # before Beam's import: the launcher builds the graph, a local runner runs it
     args, beam_args = parse_args(argv)  # first: --help and flag errors need no Beam
     import apache_beam as beam
 

@@ -89,24 +89,23 @@ class ArticleView:
         return [s for p in self.passages if p.is_lead for s in p.sentences]
 
     def packed(self) -> bytes:
-        """The view as one compressed pickle of nested tuples of str, int and bool: how it goes
-        to the WLP join. Plain values pickle at C speed (a dataclass each would go through its
-        class); one compressed bytes object per article is what a runner that holds the join's
-        input in memory (the local one) keeps, where nested tuples cost ~36 bytes per token id,
-        and what Dataflow shuffles (zlib at its fastest level: about a third of the bytes)."""
+        """The view as one pickle of nested tuples of str, int and bool: how it is staged for the
+        WLP join (`pairs_stage.StageViews`). Plain values pickle and unpickle at C speed (a
+        dataclass each would go through its class); one bytes object per article lets the
+        reader skip the views nobody asked for without unpickling them. Not compressed: the
+        staged file is written once, read once and deleted, and zlib (even at level 1) cost more
+        CPU than the rest of staging together for half the bytes."""
         import pickle
-        import zlib
 
-        return zlib.compress(pickle.dumps((self.id, self.title, self.title_ids, tuple(
+        return pickle.dumps((self.id, self.title, self.title_ids, tuple(
             (p.section, p.is_lead, tuple((s.text, s.ids) for s in p.sentences), p.origins)
-            for p in self.passages)), pickle.HIGHEST_PROTOCOL), 1)
+            for p in self.passages)), pickle.HIGHEST_PROTOCOL)
 
     @classmethod
     def from_packed(cls, data: bytes) -> "ArticleView":
         import pickle
-        import zlib
 
-        id_, title, title_ids, passages = pickle.loads(zlib.decompress(data))
+        id_, title, title_ids, passages = pickle.loads(data)
         return cls(id_, title, tuple(title_ids), tuple(
             Passage(section, is_lead, tuple(Sentence(text, tuple(ids)) for text, ids in sentences),
                     tuple(tuple(origin) for origin in origins))

@@ -1,0 +1,43 @@
+"""The collector thresholds of the processes that run the job's steps (pipeline.worker_gc)."""
+from __future__ import annotations
+
+import gc
+
+import pytest
+
+from pipeline.worker_gc import THRESHOLDS, tune_collector
+from tests.corpus_run import run_corpus
+from tests.dumpfactory import page_xml, write_dump
+
+
+@pytest.fixture
+def default_collector():
+    saved, enabled = gc.get_threshold(), gc.isenabled()
+    gc.set_threshold(700, 10, 10)  # CPython's defaults
+    gc.enable()
+    yield
+    gc.set_threshold(*saved)
+    (gc.enable if enabled else gc.disable)()
+
+
+def test_raises_the_default_thresholds(default_collector):
+    tune_collector()
+    assert gc.get_threshold() == THRESHOLDS and gc.isenabled()
+    assert THRESHOLDS[0] >= 10 * 700
+
+
+def test_keeps_what_a_user_set_higher_or_turned_off(default_collector):
+    gc.set_threshold(10 * THRESHOLDS[0], 5, 100)
+    tune_collector()
+    assert gc.get_threshold() == (10 * THRESHOLDS[0], THRESHOLDS[1], 100)
+    gc.set_threshold(0)  # threshold 0: no automatic collection at all
+    tune_collector()
+    assert gc.get_threshold()[0] == 0
+
+
+def test_a_corpus_run_tunes_the_process_that_runs_its_steps(default_collector, tmp_path):
+    """The local runner runs the steps in this process: ReadAndParse's setup tunes it."""
+    dump = write_dump(tmp_path / "mini.xml", [page_xml(1, "Alpha", "Alpha is a letter here.")])
+    out = run_corpus([str(dump)], tmp_path / "out")
+    assert [a["title"] for a in out["articles"]] == ["Alpha"]
+    assert gc.get_threshold() == THRESHOLDS
