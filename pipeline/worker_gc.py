@@ -3,9 +3,9 @@
 Parsing and tokenizing allocate millions of small containers (nodes, spans, link refs, token-id
 tuples) that live until their bundle is done. With CPython's default thresholds (700, 10, 10)
 the collector runs every 700 new containers and traverses a young generation that is nearly all
-alive: at 10x the sample it was 5% of the corpus stage's CPU time and 30-65% of building
-tokenized articles (bench/README.md, "Issue 16, third pass"). Raised thresholds keep collecting
-cycles, 70x less often; peak memory measured unchanged.
+alive: at 10x the sample it was 5% of the corpus stage's CPU time and 70% of building the
+tokenized articles' records (bench/README.md, "Issue 16, third pass"). Raised thresholds keep
+collecting cycles, 70x less often; peak memory measured unchanged.
 """
 from __future__ import annotations
 
