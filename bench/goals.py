@@ -195,7 +195,8 @@ def rate_goal(name: str, ours: Summary, peer: Summary, target: float, rate_on: s
     # Each tool counts the articles it writes; ours skips disambiguation pages and lists that
     # the peer writes, so the time for the same input is given too (not the verdict).
     field = f"{basis}_s"
-    same_input = (f"; for the same input (time alone): {peer.median(field) / ours.median(field):.2f}×"
+    same_input = ("; for the same input (time alone): "
+                  f"{peer.median(field) / ours.median(field):.2f}×"
                   if ours.articles != peer.articles else "")
     return Goal(f"{name}: articles per {unit[basis]}",
                 f"{rate_text(ours)} vs {rate_text(peer)}; per {unit[other]} "

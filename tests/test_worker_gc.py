@@ -36,7 +36,8 @@ def test_keeps_what_a_user_set_higher_or_turned_off(default_collector):
 
 
 def test_a_corpus_run_tunes_the_process_that_runs_its_steps(default_collector, tmp_path):
-    """The local runner runs the steps in this process: ReadAndParse's setup tunes it."""
+    """The local runner runs the steps in this process: their setup (ReadAndParse, WriteTaskParts)
+    tunes it."""
     dump = write_dump(tmp_path / "mini.xml", [page_xml(1, "Alpha", "Alpha is a letter here.")])
     out = run_corpus([str(dump)], tmp_path / "out")
     assert [a["title"] for a in out["articles"]] == ["Alpha"]
