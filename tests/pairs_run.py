@@ -38,6 +38,11 @@ def _run(corpus: CorpusConfig, corpus_dir, output_dir, vocab, pair_config, confi
     stage = PairsStageConfig(output_dir=str(output_dir), pairs=pair_config, vocab=vocab, **config)
     with TestPipeline(argv=["--runner=DirectRunner", *beam_args]) as p:
         build(p, corpus, stage, corpus_dir=corpus_dir)
+    return read_job(output_dir)
+
+
+def read_job(output_dir: pathlib.Path) -> dict:
+    """What a run wrote under output_dir: {'metadata': ..., 'records': [...], 'dir': ...}."""
     pairs_dir = output_dir / PAIRS_DIR
     metadata = json.loads((pairs_dir / METADATA_FILE).read_text())
     return {"metadata": metadata, "records": read_records(pairs_dir), "dir": pairs_dir}
