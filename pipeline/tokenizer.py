@@ -8,7 +8,8 @@ in two C++ kernels), chosen by measurement (bench/tokenizer_bench.py): the same 
 so that tests and the bench keep checking that the two agree.
 
 TensorFlow is imported only when ids are first computed: importing this module is instant, and
-`decode` (the CLI's use) never loads TensorFlow at all.
+`decode` (the CLI's use) never loads TensorFlow at all. The tokenizer's compiled models come from an
+on-disk cache (`pipeline.tokenizer_models`), so a process builds one in 0.04 s, not ~0.9 s.
 """
 from __future__ import annotations
 
@@ -59,10 +60,20 @@ def make_tf_tokenizer(vocab: Sequence[str], lower_case: bool, kind: str = "fast"
 
     with tf.init_scope():  # the vocab constants must not end up inside a caller's tf.function graph
         if kind == "fast":
+            import numpy as np
+
+            from pipeline.tokenizer_models import normalizer_model, wordpiece_model
+
+            # The two compiled models from the cache (0.04 s instead of ~0.9 s of compiling), as
+            # uint8 tensors: tensorflow-text would otherwise copy the bytes through a Python list.
+            def as_tensor(model: bytes):
+                return tf.constant(np.frombuffer(model, dtype=np.uint8))
+
             tokenizer = text.FastBertTokenizer(
-                vocab=list(vocab), suffix_indicator=SUFFIX_INDICATOR,
-                max_bytes_per_word=MAX_BYTES_PER_WORD, token_out_type=tf.int32,
-                unknown_token=UNK, lower_case_nfd_strip_accents=lower_case)
+                token_out_type=tf.int32,
+                fast_bert_normalizer_model_buffer=as_tensor(normalizer_model(lower_case)),
+                fast_wordpiece_model_buffer=as_tensor(wordpiece_model(
+                    vocab, SUFFIX_INDICATOR, MAX_BYTES_PER_WORD, UNK)))
             return tokenizer.tokenize
         if kind == "bert":
             table = tf.lookup.StaticVocabularyTable(

@@ -54,6 +54,21 @@ def sample_results(sample_pages, sample_site):
     return {result.title: result for result in results}
 
 
+@pytest.fixture(scope="session")
+def sample_article_sentences(sample_results) -> list[list[str]]:
+    """Each article's sentences of the sample, in order."""
+    from pipeline.records import Article
+
+    return [[sentence for section in result.sections for passage in section.passages
+             for sentence in passage]
+            for result in sample_results.values() if isinstance(result, Article)]
+
+
+@pytest.fixture(scope="session")
+def sample_sentences(sample_article_sentences) -> list[str]:
+    return [sentence for article in sample_article_sentences for sentence in article]
+
+
 T = TypeVar("T")
 
 

@@ -27,16 +27,13 @@ def tokenizer() -> WordPieceTokenizer:
 
 
 @pytest.fixture(scope="module")
-def articles(sample_results) -> list[list[str]]:
-    """Each article's sentences, in order."""
-    return [[sentence for section in result.sections for passage in section.passages
-             for sentence in passage]
-            for result in sample_results.values() if isinstance(result, Article)]
+def articles(sample_article_sentences) -> list[list[str]]:
+    return sample_article_sentences
 
 
 @pytest.fixture(scope="module")
-def sentences(articles) -> list[str]:
-    return [sentence for article in articles for sentence in article]
+def sentences(sample_sentences) -> list[str]:
+    return sample_sentences
 
 
 @pytest.fixture(scope="module")

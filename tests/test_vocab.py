@@ -11,7 +11,6 @@ import pytest
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
-from pipeline.records import Article  # noqa: E402
 from pipeline.sample_data import bert_uncased_vocab_path  # noqa: E402
 from pipeline.vocab import (  # noqa: E402
     LearnVocab, count_words, learn_vocab, prune_entry, prune_word_counts, words, write_vocab)
@@ -25,10 +24,8 @@ MIN_WORD_COUNT = 2
 
 
 @pytest.fixture(scope="module")
-def sentences(sample_results) -> list[str]:
-    return [sentence for result in sample_results.values() if isinstance(result, Article)
-            for section in result.sections for passage in section.passages
-            for sentence in passage]
+def sentences(sample_sentences) -> list[str]:
+    return sample_sentences
 
 
 @pytest.fixture(scope="module")
