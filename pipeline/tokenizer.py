@@ -9,7 +9,7 @@ so that tests and the bench keep checking that the two agree.
 
 TensorFlow is imported only when ids are first computed: importing this module is instant, and
 `decode` (the CLI's use) never loads TensorFlow at all. The tokenizer's compiled models come from an
-on-disk cache (`pipeline.tokenizer_models`), so a process builds one in 0.04 s, not ~0.9 s.
+on-disk cache (`pipeline.tokenizer_models`), so a process builds one in ~0.07 s, not ~0.9 s.
 """
 from __future__ import annotations
 
@@ -64,7 +64,7 @@ def make_tf_tokenizer(vocab: Sequence[str], lower_case: bool, kind: str = "fast"
 
             from pipeline.tokenizer_models import normalizer_model, wordpiece_model
 
-            # The two compiled models from the cache (0.04 s instead of ~0.9 s of compiling), as
+            # The two compiled models from the cache (~0.07 s instead of ~0.9 s of compiling), as
             # uint8 tensors: tensorflow-text would otherwise copy the bytes through a Python list.
             def as_tensor(model: bytes):
                 return tf.constant(np.frombuffer(model, dtype=np.uint8))
