@@ -28,10 +28,12 @@ demo: data
 	$(PY) -m trainer.task --config=tiny --train_data=$(OUT)/pairs/train \
 	    --eval_data=$(OUT)/pairs/valid --model_dir=$(OUT)/model --set model.vocab_size=2000
 
-# One pytest-xdist worker per logical CPU, at most 4 (each can take a few GB while it trains).
+# One pytest-xdist worker per logical CPU, at most 4 (each can take a few GB while it trains);
+# loadgroup keeps the tests marked xdist_group (the docs' command blocks, which run in order on
+# one workspace) on one worker and spreads the rest.
 TEST_WORKERS ?= logical
 test: data
-	$(PY) -m pytest -q -n $(TEST_WORKERS) --maxprocesses=4
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --maxprocesses=4 --dist loadgroup
 
 bench: data
 	$(PY) -m pip install --quiet -e '.[bench]'

@@ -187,7 +187,10 @@ def demo_workspace(sample_pairs, tiny_model, tmp_path_factory) -> pathlib.Path:
 RUN_BLOCKS = [b for b in ALL if b.kind in RUN]
 
 
+# One worker runs them all, in order: a block reads what an earlier one wrote (under pytest-xdist
+# each worker would otherwise have its own workspace holding only its share of the blocks).
 @pytest.mark.slow
+@pytest.mark.xdist_group("demo_blocks")
 @pytest.mark.parametrize("block", RUN_BLOCKS, ids=map(str, RUN_BLOCKS))
 def test_command_blocks_run_on_the_demo(block, demo_workspace):
     env = {**os.environ, "PATH": f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}",
