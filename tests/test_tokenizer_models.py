@@ -73,8 +73,7 @@ def test_a_damaged_cache_file_is_rebuilt(cache, vocab, damage):
     import tensorflow as tf
 
     make_tf_tokenizer(vocab, True)
-    path = tokenizer_models.cache_path("fast_wordpiece", {})  # the directory it lives in
-    [path] = [p for p in path.parent.iterdir() if p.name.startswith("fast_wordpiece")]
+    [path] = [p for p in cache.iterdir() if p.name.startswith("fast_wordpiece")]
     data = path.read_bytes()
     damaged = {"truncated": data[:len(data) // 2],
                "flipped byte": data[:-10] + bytes([data[-10] ^ 0xFF]) + data[-9:],
