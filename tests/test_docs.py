@@ -167,11 +167,42 @@ def test_the_command_splitter_on_a_hand_worked_block():
 
 # -- sh and python blocks: run, in order, on make demo's outputs -------------------------------
 
+RUN_BLOCKS = [b for b in ALL if b.kind in RUN]
+
+
+@dataclasses.dataclass
+class DemoWorkspace:
+    """A directory laid out as a checkout after `make demo`, and the blocks that have run in it.
+    A block reads what earlier blocks wrote, so `run_through` runs any earlier block this
+    workspace has not seen first: the result cannot depend on how pytest-xdist spreads the blocks
+    (`make test` keeps them on one worker, so each normally runs once)."""
+    root: pathlib.Path
+    ran: dict[Block, subprocess.CompletedProcess] = dataclasses.field(default_factory=dict)
+
+    def run(self, block: Block) -> subprocess.CompletedProcess:
+        if block not in self.ran:
+            env = {**os.environ, "WIKIPAIRS_CACHE": str(self.root / "cache"),
+                   "PATH": f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}",
+                   "PYTHONPATH": str(REPO)}
+            command = (["bash", "-e", "-o", "pipefail", "-c", block.text] if block.kind == "sh"
+                       else [sys.executable, "-"])
+            self.ran[block] = subprocess.run(
+                command, input=block.text if block.kind == "python" else None, cwd=self.root,
+                env=env, capture_output=True, text=True, timeout=1200)
+        return self.ran[block]
+
+    def run_through(self, block: Block) -> subprocess.CompletedProcess:
+        for earlier in RUN_BLOCKS[:RUN_BLOCKS.index(block)]:
+            if self.run(earlier).returncode != 0:
+                pytest.fail(f"{block} not run: the earlier block {earlier} failed")
+        return self.run(block)
+
+
 @pytest.fixture(scope="module")
-def demo_workspace(sample_pairs, tiny_model, tmp_path_factory) -> pathlib.Path:
-    """A directory laid out as a checkout after `make demo`: data/, .venv/, and out/demo/ holding
-    the sample job's corpus and pairs (the session's fixture: make demo's pair flags) and a
-    trained `tiny` model. New outputs of the blocks go next to them, never into them."""
+def demo_workspace(sample_pairs, tiny_model, tmp_path_factory) -> DemoWorkspace:
+    """data/, .venv/, and out/demo/ holding the sample job's corpus and pairs (the session's
+    fixture: make demo's pair flags) and a trained `tiny` model. New outputs of the blocks go next
+    to them, never into them."""
     workspace = tmp_path_factory.mktemp("docs")
     (workspace / "data").symlink_to(REPO / "data")
     if sys.prefix != sys.base_prefix:
@@ -181,24 +212,13 @@ def demo_workspace(sample_pairs, tiny_model, tmp_path_factory) -> pathlib.Path:
     for entry in sample_pairs["dir"].parent.iterdir():
         (demo / entry.name).symlink_to(entry)
     (demo / "model").symlink_to(tiny_model[2])
-    return workspace
+    return DemoWorkspace(workspace)
 
 
-RUN_BLOCKS = [b for b in ALL if b.kind in RUN]
-
-
-# One worker runs them all, in order: a block reads what an earlier one wrote (under pytest-xdist
-# each worker would otherwise have its own workspace holding only its share of the blocks).
 @pytest.mark.slow
 @pytest.mark.xdist_group("demo_blocks")
 @pytest.mark.parametrize("block", RUN_BLOCKS, ids=map(str, RUN_BLOCKS))
 def test_command_blocks_run_on_the_demo(block, demo_workspace):
-    env = {**os.environ, "PATH": f"{pathlib.Path(sys.executable).parent}:{os.environ['PATH']}",
-           "WIKIPAIRS_CACHE": str(demo_workspace / "cache"), "PYTHONPATH": str(REPO)}
-    command = (["bash", "-e", "-o", "pipefail", "-c", block.text] if block.kind == "sh"
-               else [sys.executable, "-"])
-    result = subprocess.run(command, input=block.text if block.kind == "python" else None,
-                            cwd=demo_workspace, env=env, capture_output=True, text=True,
-                            timeout=1200)
+    result = demo_workspace.run_through(block)
     assert result.returncode == 0, (f"{block} failed:\n{block.text}\n--- stdout\n"
                                     f"{result.stdout[-3000:]}\n--- stderr\n{result.stderr[-3000:]}")
