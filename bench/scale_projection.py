@@ -253,13 +253,14 @@ def shuffle_run(inp: Input) -> tuple[dict[str, int], list[str]]:
     from apache_beam.metrics.metric import MetricsFilter
     from apache_beam.options.pipeline_options import PipelineOptions
 
+    from pipeline.local_runner import runner_for
     from pipeline.run import build, corpus_config, pairs_config, parse_args
 
     out = OUT / "shuffle" / inp.label
     shutil.rmtree(out, ignore_errors=True)
     args, _ = parse_args([f"--input={inp.path}", f"--output_dir={out}", *STAGES["dump to shards"]])
-    pipeline = beam.Pipeline(options=PipelineOptions(
-        ["--runner=DirectRunner", "--direct_running_mode=in_memory"]))
+    options = PipelineOptions(["--runner=DirectRunner", "--direct_running_mode=in_memory"])
+    pipeline = beam.Pipeline(runner=runner_for(options), options=options)
     with metered_shuffles():
         build(pipeline, corpus_config(args), pairs_config(args))
     chain = _LongestShuffleChain()

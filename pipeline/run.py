@@ -225,6 +225,7 @@ def run(argv: list[str] | None = None):
     import apache_beam as beam
 
     from pipeline.launch_checks import check_launch
+    from pipeline.local_runner import runner_for
 
     check_launch(args, beam_args)
     if args.corpus_dir:
@@ -239,7 +240,7 @@ def run(argv: list[str] | None = None):
     pairs = pairs_config(args) if "pairs" in stages else None
     options = pipeline_options(beam_args)
     dry_run = options.get_all_options().get("dry_run")
-    pipeline = beam.Pipeline(options=options)
+    pipeline = beam.Pipeline(runner=runner_for(options), options=options)
     build(pipeline, config, pairs, args.corpus_dir)
     if not dry_run:  # once the job is built: a job that cannot be built leaves the old outputs
         clear_earlier_outputs(args.output_dir, corpus="corpus" in stages and not args.corpus_dir,

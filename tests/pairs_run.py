@@ -7,8 +7,7 @@ import pathlib
 
 os.environ.setdefault("TF_USE_LEGACY_KERAS", "1")
 
-from apache_beam.testing.test_pipeline import TestPipeline  # noqa: E402
-
+from tests.corpus_run import local_test_pipeline  # noqa: E402
 from pipeline.corpus_stage import CorpusConfig  # noqa: E402
 from pipeline.sampling import PairConfig  # noqa: E402
 from pipeline.pairs_stage import PairsStageConfig  # noqa: E402
@@ -36,7 +35,7 @@ def run_job(inputs: list[str], output_dir: pathlib.Path, vocab: str | None = Non
 def _run(corpus: CorpusConfig, corpus_dir, output_dir, vocab, pair_config, config,
          beam_args: tuple[str, ...] = IN_MEMORY) -> dict:
     stage = PairsStageConfig(output_dir=str(output_dir), pairs=pair_config, vocab=vocab, **config)
-    with TestPipeline(argv=["--runner=DirectRunner", *beam_args]) as p:
+    with local_test_pipeline(*beam_args) as p:
         build(p, corpus, stage, corpus_dir=corpus_dir)
     return read_job(output_dir)
 

@@ -147,11 +147,11 @@ def test_learn_vocab_does_not_depend_on_the_order_of_the_counts(word_counts):
 
 
 def test_learn_vocab_in_beam_equals_the_pure_function(sentences, learned):
-    from apache_beam.testing.test_pipeline import TestPipeline
     from apache_beam.testing.util import assert_that, equal_to
     import apache_beam as beam
+    from tests.corpus_run import local_test_pipeline
 
-    with TestPipeline() as pipeline:
+    with local_test_pipeline("--direct_running_mode=in_memory") as pipeline:
         vocab = (pipeline
                  | beam.Create(sentences)
                  | LearnVocab(lower_case=True, min_word_count=MIN_WORD_COUNT, **LEARN))
