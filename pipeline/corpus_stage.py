@@ -68,11 +68,18 @@ class NumberedTask:
     task: object  # multistream.ReadTask
 
 
+FILES = "files"
+
+
 def _plan(patterns, target_bytes):
+    """The numbered read tasks, and (tagged FILES) each file they read, once: its siteinfo."""
     from pipeline.multistream import plan_read_tasks
 
     tasks = plan_read_tasks(list(patterns), target_bytes)
-    return [NumberedTask(index, len(tasks), task) for index, task in enumerate(tasks)]
+    for index, task in enumerate(tasks):
+        yield NumberedTask(index, len(tasks), task)
+    for path in dict.fromkeys(task.path for task in tasks):
+        yield beam.pvalue.TaggedOutput(FILES, path)
 
 
 def _head(article, staged: tuple[int, int]) -> ArticleHead:
@@ -174,6 +181,12 @@ def _tagged(kv, index: int):
     return kv[0], (index, kv[1])
 
 
+def join_tagged(pcoll, label: str, index: int):
+    """`pcoll` tagged as the input at `index` of a `JoinStreaming`: an input that several joins
+    read (every round of ChaseRedirects) is tagged once, not once per join."""
+    return pcoll | label >> beam.Map(_tagged, index)
+
+
 def join_group(kv, stream_index: int, names: tuple[str, ...], fn, *args):
     """One group of tagged values -> fn(key, stream, *args, **small inputs as lists)."""
     key, tagged = kv
@@ -213,13 +226,15 @@ class JoinStreaming(beam.PTransform):
     can be read more than once, and on Dataflow they are paged in from the shuffle as they are
     read, so memory per key is that of the small inputs."""
 
-    def __init__(self, stream: str, fn, *args, outputs: tuple[str, ...] = ()):
+    def __init__(self, stream: str, fn, *args, outputs: tuple[str, ...] = (),
+                 tagged: tuple[str, ...] = ()):
         super().__init__()
         self.stream, self.fn, self.args, self.outputs = stream, fn, args, outputs
+        self.tagged = tagged  # inputs that come through `join_tagged` with their index here
 
     def expand(self, inputs: dict):
         names = tuple(inputs)
-        tagged = [pcoll | f"Tag_{name}" >> beam.Map(_tagged, index)
+        tagged = [pcoll if name in self.tagged else join_tagged(pcoll, f"Tag_{name}", index)
                   for index, (name, pcoll) in enumerate(inputs.items())]
         groups = tagged | "Flatten" >> beam.Flatten() | "Group" >> beam.GroupByKey()
         join_args = (names.index(self.stream), names, self.fn, *self.args)
@@ -238,14 +253,19 @@ class ChaseRedirects(beam.PTransform):
 
     def expand(self, inputs):
         redirects, article_titles = inputs
+        names = ("chases", "article_ids", "redirect_targets")  # linking.advance_chases's inputs
         edges = redirects | "Edges" >> beam.Map(lambda r: (r.title, r.target))
+        every_round = {
+            "article_ids": join_tagged(article_titles, "TagArticleIds", names.index("article_ids")),
+            "redirect_targets": join_tagged(edges, "TagRedirectTargets",
+                                            names.index("redirect_targets"))}
         chasing = redirects | "Start" >> beam.Map(lambda r: linking.start_chase(r.id, r.title, r.target))
         finished = []
         for hop in range(self.max_hops):
             steps = (
-                {"chases": chasing, "article_ids": article_titles, "redirect_targets": edges}
+                {"chases": chasing, **every_round}
                 | f"Join{hop}" >> JoinStreaming("chases", linking.advance_chases,
-                                                outputs=("done", "next")))
+                                                outputs=("done", "next"), tagged=tuple(every_round)))
             finished.append(steps.done)
             chasing = steps.next
         finished.append(chasing | "GiveUp" >> beam.MapTuple(linking.give_up))
@@ -385,13 +405,13 @@ class BuildCorpus(beam.PTransform):
         from schemas.corpus import ARTICLES_TABLE
 
         config = self.config
-        tasks = (pbegin
-                 | "Patterns" >> beam.Create([config.inputs])
-                 | "PlanReads" >> beam.FlatMap(_plan, config.read_range_bytes)
-                 | "SpreadReads" >> beam.Reshuffle())
-        sites = (tasks | "Files" >> beam.Map(lambda t: t.task.path) | "Distinct" >> beam.Distinct()
-                 | "SiteInfo" >> beam.ParDo(ReadSiteInfo()).with_outputs(
-                     ReadSiteInfo.PROBLEMS, main="sites"))
+        planned = (pbegin
+                   | "Patterns" >> beam.Create([config.inputs])
+                   | "PlanReads" >> beam.FlatMap(_plan, config.read_range_bytes).with_outputs(
+                       FILES, main="tasks"))
+        tasks = planned.tasks | "SpreadReads" >> beam.Reshuffle()
+        sites = planned[FILES] | "SiteInfo" >> beam.ParDo(ReadSiteInfo()).with_outputs(
+            ReadSiteInfo.PROBLEMS, main="sites")
         staging_dir = FileSystems.join(config.output_dir, ARTICLES_TABLE)
         read = (tasks
                 | "ReadAndParse" >> beam.ParDo(ReadAndParse(config.parse, staging_dir),
@@ -574,7 +594,7 @@ class WriteCorpus(beam.PTransform):
             written[name] = tables[name] | f"Write_{name}" >> WriteTable(
                 FileSystems.join(out, name), schema.SCHEMAS[name], ROW_GROUP_BYTES)
         parts = [beam.pvalue.AsList(pcoll) for pcoll in written.values()]
-        cleaned = (tables["stats"].pipeline | "StagingSeed" >> beam.Create([None])
+        cleaned = (tables["stats"].pipeline | "StagingSeed" >> beam.Impulse()
                    | "RemoveStaged" >> beam.Map(remove_staged_after,
                                                 FileSystems.join(out, schema.ARTICLES_TABLE),
                                                 *parts))

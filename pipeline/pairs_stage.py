@@ -408,11 +408,11 @@ class BuildPairs(beam.PTransform):
                   | "WriteShards" >> beam.Map(write_shard, pairs_dir(config)))
         from pipeline.staging import remove_staged_after
 
-        cleaned = (articles.pipeline | "StagedViewsSeed" >> beam.Create([None])
+        cleaned = (articles.pipeline | "StagedViewsSeed" >> beam.Impulse()
                    | "RemoveStagedViews" >> beam.Map(remove_staged_after, pairs_dir(config),
                                                      beam.pvalue.AsList(shards)))
         return (articles.pipeline
-                | "MetadataSeed" >> beam.Create([None])
+                | "MetadataSeed" >> beam.Impulse()
                 | "WriteMetadata" >> beam.Map(
                     metadata_json, config, beam.pvalue.AsSingleton(facts),
                     beam.pvalue.AsSingleton(counts), beam.pvalue.AsList(shards),

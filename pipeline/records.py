@@ -5,6 +5,7 @@ They are dataclasses of builtins so Beam pickles them cheaply and unit tests bui
 from __future__ import annotations
 
 import dataclasses
+from typing import NamedTuple
 
 # MediaWiki's canonical English namespace names and aliases, valid on every wiki in any language
 # (a German page may write [[Image:x.jpg]] or [[Datei:x.jpg]]), but not listed in <siteinfo>.
@@ -62,10 +63,11 @@ class ReadProblem:
     title: str | None = None
 
 
-@dataclasses.dataclass(frozen=True)
-class Link:
+class Link(NamedTuple):
     """A main-namespace link of an article's wikitext: where it points, what kind of markup it
-    stands in, and, for a prose link whose sentence is kept, where it sits in the text."""
+    stands in, and, for a prose link whose sentence is kept, where it sits in the text. A named
+    tuple, not a frozen dataclass: a page makes hundreds of them, and a frozen dataclass takes
+    about 2 us to build where a named tuple takes a fifth of that."""
 
     target: str  # normalized title (the join key)
     anchor: str

@@ -102,6 +102,22 @@ def write_part(directory: str, schema, index: int, count: int, texts, row_group_
     return writer.close()
 
 
+class TotalLength(beam.CombineFn):
+    """Texts -> the sum of their lengths: one step, where a Map(len) before a sum is two."""
+
+    def create_accumulator(self):
+        return 0
+
+    def add_input(self, total, text):
+        return total + len(text)
+
+    def merge_accumulators(self, totals):
+        return sum(totals)
+
+    def extract_output(self, total):
+        return total
+
+
 class WriteTable(beam.PTransform):
     """Rows (dicts of `schema`) -> Parquet parts under `directory`; the output holds the path of
     every part written, once it has its final name (empty table: one empty part)."""
@@ -113,14 +129,13 @@ class WriteTable(beam.PTransform):
 
     def expand(self, rows):
         texts = rows | "RowText" >> beam.Map(row_text)
-        total = (texts | "Sizes" >> beam.Map(len)
-                 | "TotalSize" >> beam.CombineGlobally(sum))
+        total = texts | "TotalSize" >> beam.CombineGlobally(TotalLength())
         written = (texts
                    | "KeyByPart" >> beam.Map(part_of, beam.pvalue.AsSingleton(total),
                                              self.part_bytes)
                    | "GroupParts" >> beam.GroupByKey()
                    | "WriteParts" >> beam.Map(self._write, beam.pvalue.AsSingleton(total)))
-        empty = (rows.pipeline | "EmptySeed" >> beam.Create([None])
+        empty = (rows.pipeline | "EmptySeed" >> beam.Impulse()
                  | "EmptyTable" >> beam.FlatMap(self._write_if_empty, beam.pvalue.AsList(written)))
         return (written, empty) | "Parts" >> beam.Flatten()
 
