@@ -331,7 +331,6 @@ def project(coefficients: list[float], english: English) -> float:
 # combines that shrink to one element per key and bundle are not (COUNTERS).
 SHUFFLE_STEPS = {
     "Corpus/SpreadReads": "read tasks (file ranges), before reading",
-    "Corpus/Distinct": "dump file names, for their siteinfo",
     "Corpus/GroupById": "article heads and redirects by page id (pages that share an id settled)",
     "Corpus/ChaseRedirects": "redirect chase joins (5 rounds; article titles + redirects)",
     "Corpus/JoinLinks": "packed link refs × title index",

@@ -71,7 +71,7 @@ class NumberedTask:
 FILES = "files"
 
 
-def _plan(patterns, target_bytes):
+def _plan(_, patterns, target_bytes):
     """The numbered read tasks, and (tagged FILES) each file they read, once: its siteinfo."""
     from pipeline.multistream import plan_read_tasks
 
@@ -406,8 +406,8 @@ class BuildCorpus(beam.PTransform):
 
         config = self.config
         planned = (pbegin
-                   | "Patterns" >> beam.Create([config.inputs])
-                   | "PlanReads" >> beam.FlatMap(_plan, config.read_range_bytes).with_outputs(
+                   | "PlanSeed" >> beam.Impulse()
+                   | "PlanReads" >> beam.FlatMap(_plan, config.inputs, config.read_range_bytes).with_outputs(
                        FILES, main="tasks"))
         tasks = planned.tasks | "SpreadReads" >> beam.Reshuffle()
         sites = planned[FILES] | "SiteInfo" >> beam.ParDo(ReadSiteInfo()).with_outputs(
@@ -465,7 +465,7 @@ class BuildCorpus(beam.PTransform):
                   for name, (pcoll, keys) in stat_sources.items()]
                  + [read.counts, written.link_stats]
                  | "Stats" >> beam.Flatten()
-                 | "CountStats" >> beam.CombineGlobally(CountStats()))
+                 | "CountStats" >> beam.CombineGlobally(CountStats()).without_defaults())
         return {
             "articles": written.articles,
             "parts": written.parts,
@@ -599,9 +599,10 @@ class WriteCorpus(beam.PTransform):
                                                 FileSystems.join(out, schema.ARTICLES_TABLE),
                                                 *parts))
         written["stats"] = (
-            tables["stats"]
-            | "StatsDoc" >> beam.Map(stats_document, self.config.inputs,
-                                     self.config.max_inbound_links)
+            tables["stats"].pipeline | "StatsSeed" >> beam.Impulse()
+            | "StatsDoc" >> beam.Map(lambda _, counts, *args: stats_document(counts, *args),
+                                     beam.pvalue.AsSingleton(tables["stats"], default_value={}),
+                                     self.config.inputs, self.config.max_inbound_links)
             | "WriteStats" >> beam.Map(write_json, FileSystems.join(out, schema.STATS_FILE),
                                        *parts, beam.pvalue.AsList(cleaned)))
         return written

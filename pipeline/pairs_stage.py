@@ -13,7 +13,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import sampling
-from pipeline.corpus_stage import JoinStreaming
+from pipeline.corpus_stage import CountStats, JoinStreaming, key_counts
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import worker_progress
 from pipeline.splits import (TRAIN, HeldOutText, TextKeys, hash64, keys_leak, pair_split,
@@ -135,7 +135,7 @@ def wlp_requests(view_and_links, config: sampling.PairConfig, fractions):
     view, inbound = view_and_links
     by_source, crossing = sampling.linking_sources(view.id, inbound, config, fractions)
     if crossing:
-        yield beam.pvalue.TaggedOutput("stats", (f"cross_split/{sampling.WLP}", crossing))
+        yield beam.pvalue.TaggedOutput("stats", {f"cross_split/{sampling.WLP}": crossing})
     yield from sampling.wlp_requests(view, by_source, config)
 
 
@@ -254,9 +254,13 @@ def drop_leaking(placed: PlacedPair, held_out: HeldOutText):
     """Training pairs that carry held-out text are counted and dropped; all others pass."""
     split, task, _, _, keys, _ = placed
     if split == TRAIN and keys_leak(keys, held_out):
-        yield beam.pvalue.TaggedOutput("stats", (f"held_out_text/{task}", 1))
+        yield beam.pvalue.TaggedOutput("stats", {f"held_out_text/{task}": 1})
     else:
         yield placed
+
+
+def _placed_stats(placed: PlacedPair) -> tuple[str, ...]:
+    return placed[5]
 
 
 def _pair_stats(pair: sampling.Pair, split: str) -> tuple[str, ...]:
@@ -289,7 +293,7 @@ def write_shard(kv, pairs_dir: str) -> tuple[str, dict[str, int]]:
     return relative, written
 
 
-def copy_vocab(source: str, destination: str) -> str:
+def copy_vocab(_, source: str, destination: str) -> str:
     from apache_beam.io.filesystems import FileSystems
 
     from schemas.commit import write_bytes
@@ -337,6 +341,12 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict,
     return write_metadata(metadata, pairs_dir(config))
 
 
+def _as_counts(counts):
+    """The job's {stat: count} as a side input: {} when nothing was counted (its combine has no
+    default: those steps cost every run)."""
+    return beam.pvalue.AsSingleton(counts, default_value={})
+
+
 def pairs_dir(config: PairsStageConfig) -> str:
     from schemas.pairs import PAIRS_DIR
 
@@ -356,8 +366,8 @@ class BuildPairs(beam.PTransform):
         config = self.config
         destination = f"{pairs_dir(config)}/{VOCAB_FILE}"
         if config.vocab:
-            return (articles.pipeline | "VocabSource" >> beam.Create([config.vocab])
-                    | "CopyVocab" >> beam.Map(copy_vocab, destination))
+            return (articles.pipeline | "VocabSeed" >> beam.Impulse()
+                    | "CopyVocab" >> beam.Map(copy_vocab, config.vocab, destination))
         from pipeline.vocab import LearnVocab, write_vocab
 
         return (articles
@@ -390,19 +400,20 @@ class BuildPairs(beam.PTransform):
         bfs = views | "BfsPairs" >> beam.FlatMap(sampling.bfs_pairs, pair_config, ids_side)
         drawn = ((ict, bfs, wlp) | "AllPairs" >> beam.Flatten()
                  | "Place" >> beam.Map(place, fractions, config.keep_text))
+        # The combines have no default (its steps cost every run): their side inputs give it.
         held_out = (drawn | "HeldOutText" >> beam.FlatMap(held_out_text)
-                    | "CollectHeldOut" >> beam.CombineGlobally(CollectHeldOut()))
+                    | "CollectHeldOut" >> beam.CombineGlobally(CollectHeldOut()).without_defaults())
         kept = drawn | "DropLeaking" >> beam.FlatMap(
-            drop_leaking, beam.pvalue.AsSingleton(held_out)).with_outputs("stats", main="pairs")
+            drop_leaking, beam.pvalue.AsSingleton(held_out, default_value=HeldOutText([]))
+        ).with_outputs("stats", main="pairs")
         pairs = kept.pairs
 
-        counts = ((pairs | "PairStats" >> beam.FlatMap(lambda placed: [(s, 1) for s in placed[5]]),
+        counts = ((pairs | "PairStats" >> beam.Map(key_counts, _placed_stats),
                    requests.stats, kept.stats)
                   | "AllStats" >> beam.Flatten()
-                  | "SumStats" >> beam.CombinePerKey(sum)
-                  | "CountsDict" >> beam.combiners.ToDict())
+                  | "CountStats" >> beam.CombineGlobally(CountStats()).without_defaults())
         shards = (pairs
-                  | "KeyByShard" >> beam.Map(_key_by_shard, beam.pvalue.AsSingleton(counts),
+                  | "KeyByShard" >> beam.Map(_key_by_shard, _as_counts(counts),
                                              config.records_per_shard)
                   | "GroupShards" >> beam.GroupByKey()
                   | "WriteShards" >> beam.Map(write_shard, pairs_dir(config)))
@@ -415,5 +426,5 @@ class BuildPairs(beam.PTransform):
                 | "MetadataSeed" >> beam.Impulse()
                 | "WriteMetadata" >> beam.Map(
                     metadata_json, config, beam.pvalue.AsSingleton(facts),
-                    beam.pvalue.AsSingleton(counts), beam.pvalue.AsList(shards),
+                    _as_counts(counts), beam.pvalue.AsList(shards),
                     beam.pvalue.AsList(cleaned)))

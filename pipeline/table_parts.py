@@ -118,6 +118,10 @@ class TotalLength(beam.CombineFn):
         return total
 
 
+def _as_total(total):
+    return beam.pvalue.AsSingleton(total, default_value=0)
+
+
 class WriteTable(beam.PTransform):
     """Rows (dicts of `schema`) -> Parquet parts under `directory`; the output holds the path of
     every part written, once it has its final name (empty table: one empty part)."""
@@ -129,12 +133,12 @@ class WriteTable(beam.PTransform):
 
     def expand(self, rows):
         texts = rows | "RowText" >> beam.Map(row_text)
-        total = texts | "TotalSize" >> beam.CombineGlobally(TotalLength())
+        # No default step for an empty table (its steps cost every run): the side input's 0.
+        total = texts | "TotalSize" >> beam.CombineGlobally(TotalLength()).without_defaults()
         written = (texts
-                   | "KeyByPart" >> beam.Map(part_of, beam.pvalue.AsSingleton(total),
-                                             self.part_bytes)
+                   | "KeyByPart" >> beam.Map(part_of, _as_total(total), self.part_bytes)
                    | "GroupParts" >> beam.GroupByKey()
-                   | "WriteParts" >> beam.Map(self._write, beam.pvalue.AsSingleton(total)))
+                   | "WriteParts" >> beam.Map(self._write, _as_total(total)))
         empty = (rows.pipeline | "EmptySeed" >> beam.Impulse()
                  | "EmptyTable" >> beam.FlatMap(self._write_if_empty, beam.pvalue.AsList(written)))
         return (written, empty) | "Parts" >> beam.Flatten()
