@@ -46,6 +46,9 @@ TEXT_FEATURES = {  # only with --keep_text
 }
 
 
+_KINDS = {**FEATURES, **TEXT_FEATURES}
+
+
 def shard_name(task: str, index: int, count: int) -> str:
     return f"{task}-{index:05d}-of-{count:05d}{SHARD_SUFFIX}"
 
@@ -55,19 +58,21 @@ def shard_pattern(pairs_dir: str, split: str, task: str = "*") -> str:
 
 
 def serialize_example(values: dict) -> bytes:
-    """A dict of feature values (names as in FEATURES / TEXT_FEATURES) -> serialized Example."""
-    from tensorflow.core.example import example_pb2, feature_pb2
+    """A dict of feature values (names as in FEATURES / TEXT_FEATURES) -> serialized Example.
+    Filled in place (`extend` on the message's own lists): half the time of building a Feature
+    message per value, once per pair of the job."""
+    from tensorflow.core.example import example_pb2
 
-    features = {}
+    example = example_pb2.Example()
+    feature = example.features.feature
     for name, value in values.items():
-        kind, dtype = {**FEATURES, **TEXT_FEATURES}[name]
-        items = list(value) if kind == "list" else [value]
+        kind, dtype = _KINDS[name]
+        items = value if kind == "list" else (value,)
         if dtype == "int64":
-            features[name] = feature_pb2.Feature(int64_list=feature_pb2.Int64List(value=items))
+            feature[name].int64_list.value.extend(items)
         else:
-            items = [v.encode("utf-8") if isinstance(v, str) else v for v in items]
-            features[name] = feature_pb2.Feature(bytes_list=feature_pb2.BytesList(value=items))
-    example = example_pb2.Example(features=feature_pb2.Features(feature=features))
+            feature[name].bytes_list.value.extend(
+                v.encode("utf-8") if isinstance(v, str) else v for v in items)
     # The feature map in key order: protobuf otherwise serializes maps in a per-process order,
     # and a rerun would write other bytes for the same records.
     return example.SerializeToString(deterministic=True)
