@@ -53,6 +53,7 @@ RESULTS = BENCH_DIR / "results"
 CLI_BENCH = BENCH_DIR / "cli_bench.py"
 MB = 10**6
 SHARED_CORE = 0.9  # a run with CPU s below this share of its wall s waited for its core
+UNITS = {"cpu": "CPU s", "wall": "wall s"}  # what a rate of goals 1 and 2 divides by
 
 CORPUS = BY_NAME["ours"]
 WIKIEXTRACTOR = BY_NAME["wikiextractor"]
@@ -197,7 +198,6 @@ def rate_goal(name: str, ours: Summary, peer: Summary, target: float, rate_on: s
                     target_text, None)
     basis, why = rate_basis(rate_on, ours, peer)
     other = "wall" if basis == "cpu" else "cpu"
-    unit = {"cpu": "CPU s", "wall": "wall s"}
     ratio = ours.rate(basis) / peer.rate(basis)
     # Each tool counts the articles it writes; ours skips disambiguation pages and lists that
     # the peer writes, so the time for the same input is given too (not the verdict).
@@ -205,10 +205,10 @@ def rate_goal(name: str, ours: Summary, peer: Summary, target: float, rate_on: s
     same_input = ("; for the same input (time alone): "
                   f"{peer.median(field) / ours.median(field):.2f}×"
                   if ours.articles != peer.articles else "")
-    return Goal(f"{name}: articles per {unit[basis]}",
-                f"{rate_text(ours)} vs {rate_text(peer)}; per {unit[other]} "
+    return Goal(f"{name}: articles per {UNITS[basis]}",
+                f"{rate_text(ours)} vs {rate_text(peer)}; per {UNITS[other]} "
                 f"{ours.rate(other) / peer.rate(other):.2f}×{same_input}; the ratio is per "
-                f"{unit[basis]}: {why}", ratio, target_text, ratio >= target)
+                f"{UNITS[basis]}: {why}", ratio, target_text, ratio >= target)
 
 
 def memory_goal(command: Contender, summaries: dict, repeat: int, repeats: list[int],
@@ -241,7 +241,7 @@ def fixed_cost_table(pairs: list[tuple[str, str, str, float]], summaries: dict, 
     a cost per copy of the sample (from its 1x and `repeat`x medians), the ratio that fixed cost
     hides (each added article's), and the input from which the ratio reaches its target. Not
     the goals' verdict: they are set at `repeat`x."""
-    unit = {"cpu": "CPU s", "wall": "wall s"}[basis]
+    unit = UNITS[basis]
     lines = [f"| goal | ours: fixed {unit} + per copy | peer: fixed + per copy | ratio at "
              f"{repeat}x (fit) | marginal ratio | reaches the target from |",
              "|---|--:|--:|--:|--:|--:|"]
@@ -516,9 +516,8 @@ def main() -> None:
         fitted = [summaries[(c, k)] for _, *names, _ in fits for c in names
                   for k in (1, args.repeat)]
         basis, _ = rate_basis(args.rate_on, *fitted)
-        sections.append(f"What the ratios are made of (n copies of the sample, "
-                        f"{'CPU' if basis == 'cpu' else 'wall'} s, from "
-                        f"the 1x and {args.repeat}x medians):\n\n"
+        sections.append(f"What the ratios are made of (n copies of the sample, {UNITS[basis]}, "
+                        f"from the 1x and {args.repeat}x medians):\n\n"
                         + fixed_cost_table(fits, summaries, args.repeat, basis))
     if runs:
         sections += ["Medians per command and input:\n\n" + medians_table(summaries),
