@@ -245,18 +245,21 @@ class Measured:
     peak_pss: int
     cpu_s: float  # user + system of the whole tree
     returncode: int
+    system_s: float = 0.0  # of cpu_s, the kernel's: mostly zeroing pages the tree touches first
+    minor_faults: int = 0  # pages the kernel had to map in for the tree
 
 
-def children_cpu_s() -> float:
-    """CPU time of every finished descendant this process (or they, for theirs) waited for."""
+def children_usage() -> tuple[float, float, int]:
+    """(CPU s, of it system s, minor page faults) of every finished descendant this process (or
+    they, for theirs) waited for, summed since this process started."""
     usage = resource.getrusage(resource.RUSAGE_CHILDREN)
-    return usage.ru_utime + usage.ru_stime
+    return usage.ru_utime + usage.ru_stime, usage.ru_stime, usage.ru_minflt
 
 
 def measure(argv: list[str], core: int, log: pathlib.Path, timeout_s: float) -> Measured:
     """Wall time, CPU time and peak process-tree memory of one run; its output goes to `log`."""
     argv, preexec = pinned(argv, core)
-    cpu_before = children_cpu_s()
+    before = children_usage()
     with log.open("wb") as sink:
         start = time.perf_counter()
         proc = psutil.Popen(argv, stdout=sink, stderr=subprocess.STDOUT, cwd=ROOT,
@@ -276,7 +279,8 @@ def measure(argv: list[str], core: int, log: pathlib.Path, timeout_s: float) -> 
         finally:
             os.close(exited)
         returncode = proc.wait()
-    return Measured(wall_s, peak_rss, peak_pss, children_cpu_s() - cpu_before, returncode)
+    cpu_s, system_s, minor_faults = (b - a for a, b in zip(before, children_usage()))
+    return Measured(wall_s, peak_rss, peak_pss, cpu_s, returncode, system_s, minor_faults)
 
 
 # --- one contender on one input ------------------------------------------------------------------

@@ -384,12 +384,14 @@ def write_curve(points: list[dict], header: dict, results: pathlib.Path) -> list
 # --- report --------------------------------------------------------------------------------------
 
 def runs_table(runs: list[Run]) -> str:
-    lines = ["| command | input | round | wall s | CPU s | CPU / wall | peak RSS MB | peak PSS MB "
-             "| articles | exit |", "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = ["| command | input | round | wall s | CPU s | of it system s | minor faults | CPU / wall "
+             "| peak RSS MB | peak PSS MB | articles | exit |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for r in sorted(runs, key=lambda r: (r.command, r.copies, r.round)):
         m = r.measured
         lines.append(f"| {LABELS[r.command]} | {r.copies}x | {r.round + 1} | {m.wall_s:.2f} "
-                     f"| {m.cpu_s:.2f} | {m.cpu_s / m.wall_s:.0%} | {m.peak_rss / MB:,.0f} "
+                     f"| {m.cpu_s:.2f} | {m.system_s:.2f} | {m.minor_faults:,} "
+                     f"| {m.cpu_s / m.wall_s:.0%} | {m.peak_rss / MB:,.0f} "
                      f"| {m.peak_pss / MB:,.0f} "
                      f"| {r.articles if r.articles is not None else '—'} "
                      f"| {m.returncode} |")
@@ -397,17 +399,17 @@ def runs_table(runs: list[Run]) -> str:
 
 
 def medians_table(summaries: dict) -> str:
-    lines = ["| command | input | MB of XML | articles | wall s | CPU s | articles per wall s "
-             "| articles per CPU s | peak RSS MB | peak PSS MB |",
-             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
+    lines = ["| command | input | MB of XML | articles | wall s | CPU s | of it system s "
+             "| articles per wall s | articles per CPU s | peak RSS MB | peak PSS MB |",
+             "|---|--:|--:|--:|--:|--:|--:|--:|--:|--:|--:|"]
     for s in sorted(summaries.values(), key=lambda s: (s.command, s.copies)):
         if not s.ok:
             lines.append(f"| {LABELS[s.command]} | {s.copies}x | {s.xml_bytes / MB:.1f} "
-                         f"| {s.failure()} |||||||")
+                         f"| {s.failure()} ||||||||")
             continue
         lines.append(f"| {LABELS[s.command]} | {s.copies}x | {s.xml_bytes / MB:.1f} "
                      f"| {s.articles:,} | {s.median('wall_s'):.2f} | {s.median('cpu_s'):.2f} "
-                     f"| {s.rate('wall'):,.1f} | {s.rate('cpu'):,.1f} "
+                     f"| {s.median('system_s'):.2f} | {s.rate('wall'):,.1f} | {s.rate('cpu'):,.1f} "
                      f"| {s.median('peak_rss') / MB:,.0f} | {s.median('peak_pss') / MB:,.0f} |")
     return "\n".join(lines)
 
