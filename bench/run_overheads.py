@@ -13,18 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import pathlib
-import resource
 import runpy
 import shutil
 import statistics
-import subprocess
 import sys
 import tempfile
 import time
 
 BENCH_DIR = pathlib.Path(__file__).resolve().parent
 sys.path.insert(0, str(BENCH_DIR))
-from corpus_bench import PYTHON, ROOT, WORK, ours_command, pinned, single_thread_env  # noqa: E402
+from corpus_bench import PYTHON, WORK, measure, ours_command  # noqa: E402
 
 
 def job_child(argv: list[str]) -> dict:
@@ -49,21 +47,14 @@ def job_child(argv: list[str]) -> dict:
     return {"bundle_end_wait_s": sum(waits), "bundles": len(waits)}
 
 
-def run_child(args: list[str], core: int) -> tuple[dict, dict]:
-    """(the child's result, its own wall/CPU/system/faults) of this script run with `args`."""
+def run_child(args: list[str], core: int, log: pathlib.Path, timeout_s: float):
+    """(the child's result, its `Measured`: wall, CPU, system s, faults) of this script run with
+    `args`, pinned as goal 1 pins its runs."""
     with tempfile.NamedTemporaryFile("r", suffix=".json") as result:
-        argv, preexec = pinned([PYTHON, __file__, "--child", result.name, *args], core)
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        start = time.perf_counter()
-        subprocess.run(argv, check=True, cwd=ROOT, env=single_thread_env(), preexec_fn=preexec,
-                       stdout=subprocess.DEVNULL)
-        wall = time.perf_counter() - start
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        usage = {"wall_s": wall, "cpu_s": (after.ru_utime + after.ru_stime)
-                 - (before.ru_utime + before.ru_stime),
-                 "system_s": after.ru_stime - before.ru_stime,
-                 "minor_faults": after.ru_minflt - before.ru_minflt}
-        return json.load(result), usage
+        measured = measure([PYTHON, __file__, "--child", result.name, *args], core, log, timeout_s)
+        if measured.returncode != 0:
+            sys.exit(f"the corpus stage exited {measured.returncode}: see {log}")
+        return json.load(result), measured
 
 
 def child(result_path: str, argv: list[str]) -> None:
@@ -76,6 +67,7 @@ def main() -> None:
     parser.add_argument("--input", default=str(WORK / "enwiki-sample-x10.xml.bz2"))
     parser.add_argument("--core", type=int, default=1)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--timeout", type=float, default=1800, help="seconds per run")
     args = parser.parse_args()
     if not pathlib.Path(args.input).exists():
         sys.exit(f"{args.input}: no such dump (bench/make_big_dump.py makes the 10x sample)")
@@ -85,7 +77,9 @@ def main() -> None:
     for round_number in range(args.rounds):
         shutil.rmtree(out_dir, ignore_errors=True)
         job_argv = ours_command(pathlib.Path(args.input), out_dir)[3:]  # after `python -m x`
-        jobs.append(run_child(job_argv, args.core))
+        log = WORK / "logs" / f"run-overheads-{round_number}.log"
+        log.parent.mkdir(parents=True, exist_ok=True)
+        jobs.append(run_child(job_argv, args.core, log, args.timeout))
         print(f"  round {round_number + 1}/{args.rounds} done", file=sys.stderr, flush=True)
 
     def med(values):
@@ -93,10 +87,10 @@ def main() -> None:
 
     print(f"core {args.core}, {args.rounds} rounds, medians; input {args.input}\n")
     print("| corpus stage | value |\n|---|--:|")
-    rows = [("wall s", med(u["wall_s"] for _, u in jobs)),
-            ("CPU s", med(u["cpu_s"] for _, u in jobs)),
-            ("of it system s", med(u["system_s"] for _, u in jobs)),
-            ("minor page faults", med(u["minor_faults"] for _, u in jobs)),
+    rows = [("wall s", med(m.wall_s for _, m in jobs)),
+            ("CPU s", med(m.cpu_s for _, m in jobs)),
+            ("of it system s", med(m.system_s for _, m in jobs)),
+            ("minor page faults", med(m.minor_faults for _, m in jobs)),
             ("bundles", med(r["bundles"] for r, _ in jobs)),
             ("wall s waiting at bundle ends", med(r["bundle_end_wait_s"] for r, _ in jobs))]
     for name, value in rows:
