@@ -500,6 +500,12 @@ class CountStats(beam.CombineFn):
         return counts
 
 
+def as_counts(counts):
+    """The {stat: count} of a `CountStats` combine run `.without_defaults()` (its default steps
+    cost every run) as a side input: {} when nothing was counted."""
+    return beam.pvalue.AsSingleton(counts, default_value={})
+
+
 def key_counts(element, keys) -> dict[str, int]:
     """An element -> {stat: count} of the stats `keys(element)` names."""
     counts: dict[str, int] = {}
@@ -601,7 +607,7 @@ class WriteCorpus(beam.PTransform):
         written["stats"] = (
             tables["stats"].pipeline | "StatsSeed" >> beam.Impulse()
             | "StatsDoc" >> beam.Map(lambda _, counts, *args: stats_document(counts, *args),
-                                     beam.pvalue.AsSingleton(tables["stats"], default_value={}),
+                                     as_counts(tables["stats"]),
                                      self.config.inputs, self.config.max_inbound_links)
             | "WriteStats" >> beam.Map(write_json, FileSystems.join(out, schema.STATS_FILE),
                                        *parts, beam.pvalue.AsList(cleaned)))

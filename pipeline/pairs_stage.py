@@ -13,7 +13,7 @@ import apache_beam as beam
 from apache_beam.metrics import Metrics
 
 from pipeline import sampling
-from pipeline.corpus_stage import CountStats, JoinStreaming, key_counts
+from pipeline.corpus_stage import CountStats, JoinStreaming, as_counts, key_counts
 from pipeline.passages import Sentence, TokenizedArticle, TokenizedSection, pack_article
 from pipeline.progress import worker_progress
 from pipeline.splits import (TRAIN, HeldOutText, TextKeys, hash64, keys_leak, pair_split,
@@ -341,12 +341,6 @@ def metadata_json(_, config: PairsStageConfig, facts: dict, counts: dict,
     return write_metadata(metadata, pairs_dir(config))
 
 
-def _as_counts(counts):
-    """The job's {stat: count} as a side input: {} when nothing was counted (its combine has no
-    default: those steps cost every run)."""
-    return beam.pvalue.AsSingleton(counts, default_value={})
-
-
 def pairs_dir(config: PairsStageConfig) -> str:
     from schemas.pairs import PAIRS_DIR
 
@@ -413,7 +407,7 @@ class BuildPairs(beam.PTransform):
                   | "AllStats" >> beam.Flatten()
                   | "CountStats" >> beam.CombineGlobally(CountStats()).without_defaults())
         shards = (pairs
-                  | "KeyByShard" >> beam.Map(_key_by_shard, _as_counts(counts),
+                  | "KeyByShard" >> beam.Map(_key_by_shard, as_counts(counts),
                                              config.records_per_shard)
                   | "GroupShards" >> beam.GroupByKey()
                   | "WriteShards" >> beam.Map(write_shard, pairs_dir(config)))
@@ -426,5 +420,5 @@ class BuildPairs(beam.PTransform):
                 | "MetadataSeed" >> beam.Impulse()
                 | "WriteMetadata" >> beam.Map(
                     metadata_json, config, beam.pvalue.AsSingleton(facts),
-                    _as_counts(counts), beam.pvalue.AsList(shards),
+                    as_counts(counts), beam.pvalue.AsList(shards),
                     beam.pvalue.AsList(cleaned)))
