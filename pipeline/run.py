@@ -360,6 +360,10 @@ def main():
     config, state = run()
     from apache_beam.runners.runner import PipelineState
 
+    from pipeline.worker_gc import skip_collection_at_exit
+
+    skip_collection_at_exit()  # the job is over: its outputs are written and closed
+
     if state == PipelineState.DONE:
         print(summary(config.output_dir))
     else:
