@@ -7,7 +7,7 @@ import tracemalloc
 import pytest
 
 import dumpfactory
-from pipeline.dump_reader import iter_pages, page_identity, read_siteinfo
+from pipeline.dump_reader import iter_pages, open_dump, page_identity, read_siteinfo
 from pipeline.records import RawPage, ReadProblem
 
 
@@ -147,6 +147,57 @@ def test_corrupt_bz2_yields_pages_before_it_then_one_problem(tmp_path):
     path = zero_middle(dumpfactory.write_dump(tmp_path / "dump.xml.bz2", expected, compresslevel=1))
 
     assert_prefix_then_one_problem(path, expected, "corrupt compressed data")
+
+
+def until_it_breaks(read) -> tuple[bytes, type | None]:
+    """Every byte `read(size)` gives before it returns nothing or raises, and what it raised."""
+    data = bytearray()
+    try:
+        while chunk := read(1 << 16):
+            data += chunk
+    except Exception as exc:  # noqa: BLE001 - the error is what is compared
+        return bytes(data), type(exc)
+    return bytes(data), None
+
+
+def damaged_bz2_dumps(tmp_path):
+    """bz2 dumps broken in the ways a download or a disk breaks them, one file each."""
+    pages = varied_pages(400)
+    data = dumpfactory.write_dump(tmp_path / "good.xml.bz2", pages, compresslevel=1).read_bytes()
+    middle = len(data) // 2
+    flipped = bytearray(data)
+    flipped[middle] ^= 0x10
+    damages = {f"cut at {f:.0%}": data[: int(len(data) * f)] for f in (0.02, 0.3, 0.5, 0.97)}
+    damages["64 zero bytes"] = data[:middle] + bytes(64) + data[middle + 64:]
+    damages["one bit flipped"] = bytes(flipped)
+    damages["garbage after the end"] = data + b"not bz2"
+    for name, damaged in damages.items():
+        path = tmp_path / f"{name.replace(' ', '-').replace('%', '')}.xml.bz2"
+        path.write_bytes(damaged)
+        yield name, path
+
+
+def test_a_damaged_bz2_reads_as_pythons_decoder_reads_it(tmp_path):
+    """open_dump decodes bz2 with indexed_bzip2, which fails elsewhere and otherwise than Python's
+    bz2; where it fails, Python's decoder takes over: the same bytes, then the same error."""
+    for name, path in damaged_bz2_dumps(tmp_path):
+        with bz2.BZ2File(path) as reference, open_dump(str(path)) as ours:
+            expected = until_it_breaks(reference.read1)
+            assert until_it_breaks(ours.read) == expected, name
+        # a cut inside the first bz2 block leaves nothing; every other damage leaves pages
+        assert bool(expected[0]) == (name != "cut at 2%"), name
+        assert (expected[1] is None) == (name == "garbage after the end"), name
+
+
+def test_an_intact_bz2_is_read_by_the_fast_decoder_whole_and_by_range(tmp_path):
+    dump = dumpfactory.write_multistream(tmp_path / "dump.xml.bz2", varied_pages(50), 5)
+    data = dump.path.read_bytes()
+    offsets = [*dump.offsets, len(data)]
+    for byte_range, raw in [(None, data), ((offsets[2], offsets[3]), data[offsets[2]:offsets[3]]),
+                            ((offsets[2], None), data[offsets[2]:])]:
+        with open_dump(str(dump.path), byte_range) as ours:
+            assert until_it_breaks(ours.read) == (bz2.decompress(raw), None)
+            assert ours._fast, byte_range  # indexed_bzip2 read it all: nothing fell back
 
 
 def test_corrupt_gz_is_caught_by_its_checksum_and_ends_in_a_problem(tmp_path):
