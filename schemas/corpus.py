@@ -161,7 +161,10 @@ def read_table(output_dir: str, name: str) -> pa.Table:
     tables = []
     for path in paths:
         with FileSystems.open(path) as handle:
-            tables.append(pq.read_table(handle, schema=SCHEMAS[name]))
+            # One thread: a threaded read of a Python file object leaves Arrow work behind that
+            # aborts the interpreter at exit ("terminate called without an active exception",
+            # apache/arrow#33975), in half the processes that read a corpus this way.
+            tables.append(pq.read_table(handle, schema=SCHEMAS[name], use_threads=False))
     return pa.concat_tables(tables) if tables else SCHEMAS[name].empty_table()
 
 
