@@ -138,15 +138,9 @@ def corpus_config(args):
 
 
 def pipeline_options(beam_args: list[str]):
-    """Beam options; with no runner given, the DirectRunner on every local core, multi-process.
-
-    Construction-time type checking is off: the job's graph is fixed and its transforms declare
-    no type hints, so the checks only repeat, on every run, what the tests (TestPipeline, checks
-    on) verify once; they were half of building the graph, 0.3 CPU s per run (bench/README.md,
-    "eighth pass"). Inferred types, and so the coders, are the same either way."""
+    """Beam options; with no runner given, the DirectRunner on every local core, multi-process."""
     from apache_beam.options.pipeline_options import PipelineOptions
 
-    beam_args = [*beam_args, "--no_pipeline_type_check"]
     if not any(a.startswith("--runner") for a in beam_args):
         beam_args = beam_args + ["--runner=DirectRunner"]
         if not any(a.startswith("--direct_running_mode") for a in beam_args):

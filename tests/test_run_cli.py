@@ -83,19 +83,6 @@ def test_beam_flags_pass_and_only_unknown_ones_are_named():
     assert args.input == ["d.xml"] and "--max_num_workers=4" in beam_args
 
 
-@pytest.mark.parametrize("flags", [[], ["--runner=DataflowRunner", "--project=p"]])
-def test_the_job_skips_construction_type_checks_that_its_tests_run(flags):
-    """pipeline.run builds its fixed graph without Beam's construction-time type checks (half of
-    building it); the tests' TestPipelines keep them, so a type error in the graph still fails."""
-    from apache_beam.options.pipeline_options import TypeOptions
-
-    from pipeline.run import pipeline_options
-    from tests.corpus_run import local_test_pipeline
-
-    assert pipeline_options(flags).view_as(TypeOptions).pipeline_type_check is False
-    assert local_test_pipeline().options.view_as(TypeOptions).pipeline_type_check is True
-
-
 def test_an_input_that_matches_nothing_stops_before_the_pipeline(tmp_path):
     done = subprocess.run(
         [sys.executable, "-m", "pipeline.run", f"--input={tmp_path}/nothing*.bz2",
